@@ -1,0 +1,6 @@
+//! Generic machinery shared by every Ruby-facing module.
+
+pub mod bytes;
+pub mod panic;
+
+pub type RbResult<T> = Result<T, magnus::Error>;

@@ -1,0 +1,18 @@
+//! Ruby binding for the `chatwoot_integrations` core crate: conversion, GVL handling and error
+//! mapping only. Each Ruby class or module has one module here with its own `init`.
+
+mod errors;
+mod helpers;
+mod signature;
+
+use magnus::{Error, Ruby};
+
+/// Called by Ruby's `require`. The exception classes (defined in Ruby, lib/integrations/native/errors.rb)
+/// are looked up first, so a missing one fails the load rather than the first error.
+#[magnus::init]
+fn init(ruby: &Ruby) -> Result<(), Error> {
+    errors::init(ruby)?;
+    helpers::panic::init(ruby)?;
+    signature::init(ruby)?;
+    Ok(())
+}

@@ -1,0 +1,24 @@
+# frozen_string_literal: true
+
+# Entry point: `require "chatwoot_integrations_rs"` gives `Integrations::Native`.
+require_relative "integrations/native/version"
+require_relative "integrations/native/errors"
+require_relative "integrations/native/arguments"
+
+require "rbconfig"
+
+# The native extension. A precompiled gem would ship one binary per Ruby minor version, so that path
+# is tried first; a source build (checkout or `gem install`) has the plain one next to this file. An
+# installed gem may keep it only in RubyGems' extension dir, which is on the load path: the last resort.
+native = %W[chatwoot_integrations_rs/#{RUBY_VERSION[/\A\d+\.\d+/]} chatwoot_integrations_rs]
+         .map { |dir| File.expand_path("#{dir}/chatwoot_integrations_rs", __dir__) }
+         .find { |path| File.exist?("#{path}.#{RbConfig::CONFIG["DLEXT"]}") }
+begin
+  require(native || "chatwoot_integrations_rs/chatwoot_integrations_rs")
+rescue LoadError => e
+  raise if native
+
+  raise LoadError, "#{e.message}: the native extension is not built; run `rake compile` (or bin/setup)"
+end
+
+require_relative "integrations/native/signature"
