@@ -22,3 +22,13 @@ rescue LoadError => e
 end
 
 require_relative "integrations/native/signature"
+require_relative "integrations/native/configuration"
+require_relative "integrations/native/delivery_result"
+require_relative "integrations/native/dispatch"
+
+module Integrations
+  module Native
+    # The Sidekiq job loads Sidekiq when first referenced; the gem does not need Sidekiq otherwise.
+    autoload :WebhookJob, File.expand_path("integrations/native/webhook_job", __dir__)
+  end
+end

@@ -4,6 +4,8 @@ $LOAD_PATH.unshift(File.expand_path("../lib", __dir__))
 require "chatwoot_integrations_rs"
 require "json"
 
+Dir[File.join(__dir__, "support", "*.rb")].sort.each { |f| require f }
+
 FIXTURES = File.expand_path("../test/fixtures", __dir__)
 
 def fixture_json(name)

@@ -13,6 +13,10 @@ pub enum Error {
     InvalidArgument(String),
     /// A signature did not verify; the reason says why (Ruby `SignatureError`).
     Signature(Failure),
+    /// Settings that cannot work (Ruby `ConfigurationError`).
+    Configuration(String),
+    /// Something on our side failed that the caller could not have prevented (Ruby `InternalError`).
+    Internal(String),
 }
 
 impl fmt::Display for Error {
@@ -20,6 +24,7 @@ impl fmt::Display for Error {
         match self {
             Error::InvalidArgument(msg) => f.write_str(msg),
             Error::Signature(failure) => write!(f, "signature verification failed: {failure}"),
+            Error::Configuration(msg) | Error::Internal(msg) => f.write_str(msg),
         }
     }
 }

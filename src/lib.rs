@@ -1,9 +1,13 @@
 //! Core of the `chatwoot_integrations_rs` gem, in plain Rust (no Ruby here).
 //!
 //! - [`signature`]: HMAC signing and constant-time verification for every scheme Chatwoot meets.
+//! - [`dispatch`]: signed, guarded, concurrent webhook delivery on a process-wide runtime.
+//! - [`secret`]: key material that never prints.
 //! - [`error`]: the one error type the binding crate maps onto Ruby exception classes.
 
+pub mod dispatch;
 pub mod error;
+pub mod secret;
 pub mod signature;
 
 pub use error::{Error, Result};

@@ -6,9 +6,11 @@
 mod chatwoot;
 mod failure;
 mod mac;
+mod standard;
 mod timestamp;
 
 pub use chatwoot::{sign_chatwoot, signed_content, verify_chatwoot};
 pub use failure::Failure;
 pub use mac::{hmac_sha256, hmac_sha256_hex, verify_hex};
+pub use standard::{sign_standard, standard_key};
 pub use timestamp::{check_window, now_unix, parse_unix_seconds};

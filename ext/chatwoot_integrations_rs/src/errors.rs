@@ -1,6 +1,7 @@
 //! Ruby exception classes, defined in lib/integrations/native/errors.rb and looked up once.
 //! Core errors reach Ruby through one mapping here, never through ad-hoc strings at call sites.
 
+use chatwoot_integrations::Error as CoreError;
 use magnus::{prelude::*, value::Lazy, Error, ExceptionClass, RModule, Ruby};
 
 /// The `Integrations::Native` module, where the Ruby face defines every class.
@@ -46,4 +47,16 @@ exception_classes! {
 /// `Integrations::Native::InternalError`: a bug on our side (a Rust panic), never an abort.
 pub fn internal_error(ruby: &Ruby) -> ExceptionClass {
     ruby.get_inner(&INTERNAL_ERROR)
+}
+
+/// The one mapping from core errors to Ruby exceptions.
+pub fn to_ruby(ruby: &Ruby, err: CoreError) -> Error {
+    let message = err.to_string();
+    let class = match err {
+        CoreError::InvalidArgument(_) => ruby.exception_arg_error(),
+        CoreError::Signature(_) => ruby.get_inner(&SIGNATURE_ERROR),
+        CoreError::Configuration(_) => ruby.get_inner(&CONFIGURATION_ERROR),
+        CoreError::Internal(_) => ruby.get_inner(&INTERNAL_ERROR),
+    };
+    Error::new(class, message)
 }

@@ -1,6 +1,7 @@
 //! Ruby binding for the `chatwoot_integrations` core crate: conversion, GVL handling and error
 //! mapping only. Each Ruby class or module has one module here with its own `init`.
 
+mod dispatch;
 mod errors;
 mod helpers;
 mod signature;
@@ -14,5 +15,6 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     errors::init(ruby)?;
     helpers::panic::init(ruby)?;
     signature::init(ruby)?;
+    dispatch::init(ruby)?;
     Ok(())
 }

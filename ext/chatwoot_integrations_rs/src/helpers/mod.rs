@@ -1,6 +1,7 @@
 //! Generic machinery shared by every Ruby-facing module.
 
 pub mod bytes;
+pub mod gvl;
 pub mod panic;
 
 pub type RbResult<T> = Result<T, magnus::Error>;

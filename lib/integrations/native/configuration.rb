@@ -1,0 +1,117 @@
+# frozen_string_literal: true
+
+module Integrations
+  module Native
+    # Process-wide settings. `Integrations::Native.configure { |c| … }` validates them and hands the
+    # delivery settings to the native engine (which builds a new HTTP client from them).
+    class Configuration
+      # Delivery (native engine)
+      attr_accessor :timeout, :max_concurrency, :inline_retries, :retry_after_cap, :max_redirects,
+                    :max_response_bytes, :allow_private_addresses, :allowed_private_hosts, :allowed_private_cidrs
+      # Durable delivery (WebhookJob)
+      attr_accessor :endpoint_resolver, :retry_delay, :max_attempts, :on_delivery_failure, :queue, :logger
+      # Provider base URLs (tests and self-hosted OpenAI-compatible servers point these elsewhere)
+      attr_accessor :slack_api_url, :openai_api_url, :dialogflow_api_url, :google_token_url, :linear_api_url
+
+      # ActiveJob's polynomial back-off: 3 s, 18 s, 83 s, 258 s, 627 s, …
+      DEFAULT_RETRY_DELAY = ->(attempt) { (attempt**4) + 2 }
+
+      def initialize
+        @timeout = 5
+        @max_concurrency = 64
+        @inline_retries = 1
+        @retry_after_cap = 5
+        @max_redirects = 0
+        @max_response_bytes = 64 * 1024
+        @allow_private_addresses = false
+        @allowed_private_hosts = []
+        @allowed_private_cidrs = []
+        @endpoint_resolver = nil
+        @retry_delay = DEFAULT_RETRY_DELAY
+        @max_attempts = 5
+        @on_delivery_failure = nil
+        @queue = "webhooks"
+        @logger = nil
+        @slack_api_url = "https://slack.com/api"
+        @openai_api_url = "https://api.openai.com/v1"
+        @dialogflow_api_url = "https://dialogflow.googleapis.com"
+        @google_token_url = "https://oauth2.googleapis.com/token"
+        @linear_api_url = "https://api.linear.app/graphql"
+      end
+
+      # Checks every setting and pushes the delivery ones to the native engine.
+      def apply!
+        check_number(:timeout, timeout, min: 0.001, max: 600)
+        check_integer(:max_concurrency, max_concurrency, 1..10_000)
+        check_integer(:inline_retries, inline_retries, 0..5)
+        check_number(:retry_after_cap, retry_after_cap, min: 0, max: 3600)
+        check_integer(:max_redirects, max_redirects, 0..20)
+        check_integer(:max_response_bytes, max_response_bytes, 0..(64 * 1024 * 1024))
+        check_integer(:max_attempts, max_attempts, 1..100)
+        check_strings(:allowed_private_hosts, allowed_private_hosts)
+        check_strings(:allowed_private_cidrs, allowed_private_cidrs)
+        %i[endpoint_resolver on_delivery_failure].each do |name|
+          value = public_send(name)
+          raise ConfigurationError, "#{name} must respond to #call" unless value.nil? || value.respond_to?(:call)
+        end
+        raise ConfigurationError, "retry_delay must respond to #call" unless retry_delay.respond_to?(:call)
+        unless [true, false].include?(allow_private_addresses)
+          raise ConfigurationError, "allow_private_addresses must be true or false"
+        end
+
+        Native._native_configure(timeout.to_f, max_concurrency, inline_retries, retry_after_cap.to_f, max_redirects,
+                                 max_response_bytes, allow_private_addresses, allowed_private_hosts.map(&:to_s),
+                                 allowed_private_cidrs.map(&:to_s))
+        self
+      rescue ArgumentError => e
+        raise ConfigurationError, e.message
+      end
+
+      private
+
+      def check_number(name, value, min:, max:)
+        return if value.is_a?(Numeric) && value >= min && value <= max
+
+        raise ConfigurationError, "#{name} must be a number from #{min} to #{max}, got #{value.inspect}"
+      end
+
+      def check_integer(name, value, range)
+        return if value.is_a?(Integer) && range.cover?(value)
+
+        raise ConfigurationError, "#{name} must be an Integer in #{range}, got #{value.inspect}"
+      end
+
+      def check_strings(name, value)
+        return if value.is_a?(Array) && value.all? { |v| v.is_a?(String) || v.is_a?(Symbol) }
+
+        raise ConfigurationError, "#{name} must be an Array of Strings, got #{value.inspect}"
+      end
+    end
+
+    CONFIG_LOCK = Mutex.new
+    private_constant :CONFIG_LOCK
+
+    class << self
+      # The settings in force.
+      def config
+        @config || CONFIG_LOCK.synchronize { @config ||= Configuration.new }
+      end
+
+      # Yields a copy of the settings; they take effect only if all are valid.
+      def configure
+        CONFIG_LOCK.synchronize do
+          candidate = (@config || Configuration.new).dup
+          candidate.allowed_private_hosts = candidate.allowed_private_hosts.dup
+          candidate.allowed_private_cidrs = candidate.allowed_private_cidrs.dup
+          yield candidate
+          @config = candidate.apply!
+        end
+      end
+
+      # Back to the defaults (mostly for tests).
+      def reset_configuration!
+        CONFIG_LOCK.synchronize { @config = Configuration.new.apply! }
+      end
+    end
+  end
+end

@@ -1,0 +1,117 @@
+# frozen_string_literal: true
+
+require "json"
+
+module Integrations
+  module Native
+    SCHEMES = %i[chatwoot hex_body standard].freeze
+
+    class << self
+      # Delivers one payload to one endpoint (url:) or to many (endpoints:), concurrently.
+      #
+      # payload: a Hash/Array (serialized once; with event:, Chatwoot's body: the Hash with "event"
+      # merged at the top level) or a String (sent as it is). Every endpoint signs the exact bytes sent.
+      #
+      # Returns a DeliveryResult for url:, an Array of them (in endpoint order) for endpoints:.
+      # Bad input raises ArgumentError/TypeError for url:; in a fan-out it becomes that endpoint's
+      # failed result (invalid?) and the others are delivered all the same.
+      def dispatch(payload:, url: nil, endpoints: nil, secret: nil, event: nil, headers: {}, timeout: nil,
+                   scheme: :chatwoot, delivery_id: nil)
+        raise ArgumentError, "give either url: or endpoints:, not both" if url && endpoints
+        raise ArgumentError, "give url: (one endpoint) or endpoints: (many)" if url.nil? && endpoints.nil?
+
+        body = webhook_body(payload, event)
+        scheme = check_scheme(scheme)
+        timeout = check_timeout(timeout)
+        if url
+          endpoint = normalize_endpoint({ url: url, secret: secret, headers: headers, delivery_id: delivery_id })
+          result = DeliveryResult.from_native(_native_dispatch([endpoint], body, scheme, timeout).first)
+          raise ArgumentError, result.error if result.invalid?
+
+          result
+        else
+          dispatch_many(endpoints, body, scheme, timeout, headers)
+        end
+      end
+
+      private
+
+      def dispatch_many(endpoints, body, scheme, timeout, shared_headers)
+        raise TypeError, "endpoints must be an Array, got #{endpoints.class}" unless endpoints.is_a?(Array)
+        raise ArgumentError, "endpoints is empty" if endpoints.empty?
+
+        results = Array.new(endpoints.size)
+        valid = []
+        endpoints.each_with_index do |endpoint, index|
+          valid << [index, normalize_endpoint(endpoint, shared_headers)]
+        rescue ArgumentError, TypeError => e
+          url = endpoint.is_a?(Hash) ? (endpoint[:url] || endpoint["url"]) : endpoint
+          results[index] = DeliveryResult.invalid(url, e.message)
+        end
+        unless valid.empty?
+          native = _native_dispatch(valid.map(&:last), body, scheme, timeout)
+          valid.each_with_index { |(index, _), i| results[index] = DeliveryResult.from_native(native[i]) }
+        end
+        results
+      end
+
+      def webhook_body(payload, event)
+        event = event.to_s unless event.nil?
+        case payload
+        when String then payload
+        when Hash
+          payload = payload.merge((payload.key?("event") ? "event" : :event) => event) if event
+          JSON.generate(payload)
+        when Array then JSON.generate(payload)
+        else raise TypeError, "payload must be a Hash, Array or String, got #{payload.class}"
+        end
+      rescue JSON::GeneratorError, Encoding::UndefinedConversionError => e
+        raise SerializationError, "payload cannot be serialized: #{e.message}"
+      end
+
+      # [url, secret, [[name, value], …], delivery_id] as the native side takes it.
+      def normalize_endpoint(endpoint, shared_headers = {})
+        raise TypeError, "each endpoint must be a Hash, got #{endpoint.class}" unless endpoint.is_a?(Hash)
+
+        endpoint = endpoint.transform_keys(&:to_sym)
+        unknown = endpoint.keys - %i[url secret headers delivery_id]
+        raise ArgumentError, "unknown endpoint key(s): #{unknown.join(", ")}" unless unknown.empty?
+
+        url = Arguments.string!("url", endpoint[:url])
+        raise ArgumentError, "url is not valid UTF-8" unless url.valid_encoding?
+
+        secret = endpoint[:secret]
+        secret = nil if secret == ""
+        Arguments.string!("secret", secret) unless secret.nil?
+        delivery_id = endpoint[:delivery_id]
+        Arguments.string!("delivery_id", delivery_id) unless delivery_id.nil?
+        [url, secret, header_pairs(shared_headers.merge(endpoint[:headers] || {})), delivery_id]
+      end
+
+      def header_pairs(headers)
+        raise TypeError, "headers must be a Hash, got #{headers.class}" unless headers.is_a?(Hash)
+
+        headers.map do |name, value|
+          raise TypeError, "header names must be Strings or Symbols, got #{name.class}" unless name.is_a?(String) || name.is_a?(Symbol)
+          raise TypeError, "header #{name} must have a String value, got #{value.class}" unless value.is_a?(String)
+
+          [name.to_s, value]
+        end
+      end
+
+      def check_scheme(scheme)
+        name = scheme.to_s.to_sym if scheme.is_a?(String) || scheme.is_a?(Symbol)
+        return name.to_s if SCHEMES.include?(name)
+
+        raise ArgumentError, "scheme must be one of #{SCHEMES.map(&:inspect).join(", ")}, got #{scheme.inspect}"
+      end
+
+      def check_timeout(timeout)
+        return nil if timeout.nil?
+        return timeout.to_f if timeout.is_a?(Numeric) && timeout.positive? && timeout <= 600
+
+        raise ArgumentError, "timeout must be a number of seconds above 0 and at most 600, got #{timeout.inspect}"
+      end
+    end
+  end
+end

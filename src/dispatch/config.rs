@@ -1,0 +1,126 @@
+//! Process-wide delivery settings (`Integrations::Native.configure`).
+
+use std::time::Duration;
+
+use ipnet::IpNet;
+
+use super::guard::GuardPolicy;
+use crate::{Error, Result};
+
+/// Settings shared by every delivery in the process. Changing them builds a new HTTP client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DispatchConfig {
+    /// Per-request timeout, connect to last body byte (Chatwoot's WEBHOOK_TIMEOUT default is 5 s).
+    pub timeout: Duration,
+    /// Requests in flight at once in this process, across all dispatches.
+    pub max_concurrency: usize,
+    /// Quick in-process retries for connection failures (and Retry-After up to `retry_after_cap`).
+    pub inline_retries: u32,
+    /// The longest Retry-After honoured in process; anything longer is left to Sidekiq.
+    pub retry_after_cap: Duration,
+    /// Redirects are a final failure unless this is above zero; every hop passes the guard.
+    pub max_redirects: usize,
+    /// Bytes of a response kept in `response_excerpt`; the rest is never buffered.
+    pub max_response_bytes: usize,
+    /// The address guard (SSRF protection).
+    pub guard: GuardPolicy,
+    pub user_agent: String,
+}
+
+impl Default for DispatchConfig {
+    fn default() -> Self {
+        DispatchConfig {
+            timeout: Duration::from_secs(5),
+            max_concurrency: 64,
+            inline_retries: 1,
+            retry_after_cap: Duration::from_secs(5),
+            max_redirects: 0,
+            max_response_bytes: 64 * 1024,
+            guard: GuardPolicy::default(),
+            user_agent: format!("chatwoot_integrations_rs/{}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+impl DispatchConfig {
+    /// Checks the values an operator sets, naming the one that is wrong.
+    pub fn validate(&self) -> Result<()> {
+        if self.timeout.is_zero() || self.timeout > Duration::from_secs(600) {
+            return Err(Error::InvalidArgument(
+                "timeout must be above 0 and at most 600 seconds".into(),
+            ));
+        }
+        if self.max_concurrency == 0 || self.max_concurrency > 10_000 {
+            return Err(Error::InvalidArgument(
+                "max_concurrency must be between 1 and 10000".into(),
+            ));
+        }
+        if self.inline_retries > 5 {
+            return Err(Error::InvalidArgument(
+                "inline_retries must be between 0 and 5".into(),
+            ));
+        }
+        if self.max_redirects > 20 {
+            return Err(Error::InvalidArgument(
+                "max_redirects must be between 0 and 20".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Parses `allowed_private_cidrs` entries ("10.0.0.0/8", "fd00::/8", or a bare address).
+pub fn parse_cidr(text: &str) -> Result<IpNet> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(IpNet::from))
+        .map_err(|_| {
+            Error::InvalidArgument(format!(
+                "allowed_private_cidrs: {text:?} is not a CIDR (like 10.0.0.0/8)"
+            ))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_chatwoot() {
+        let c = DispatchConfig::default();
+        assert_eq!(c.timeout, Duration::from_secs(5));
+        assert_eq!(c.max_concurrency, 64);
+        assert!(!c.guard.allow_private);
+        assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn cidrs() {
+        assert_eq!(parse_cidr("10.0.0.0/8").unwrap().to_string(), "10.0.0.0/8");
+        assert_eq!(
+            parse_cidr(" 127.0.0.1 ").unwrap().to_string(),
+            "127.0.0.1/32"
+        );
+        assert_eq!(parse_cidr("fd00::/8").unwrap().to_string(), "fd00::/8");
+        assert!(parse_cidr("10.0.0.0/33").is_err());
+        assert!(parse_cidr("example.com").is_err());
+    }
+
+    #[test]
+    fn validation_names_the_setting() {
+        let c = DispatchConfig {
+            max_concurrency: 0,
+            ..Default::default()
+        };
+        assert!(c
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("max_concurrency"));
+        let c = DispatchConfig {
+            timeout: Duration::ZERO,
+            ..Default::default()
+        };
+        assert!(c.validate().unwrap_err().to_string().contains("timeout"));
+    }
+}

@@ -1,0 +1,150 @@
+//! Request headers: the caller's custom ones (validated once per endpoint) and the signing headers
+//! of each scheme (made per attempt, since the timestamp is part of what is signed).
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
+
+use crate::secret::Secret;
+use crate::signature::{hmac_sha256_hex, sign_chatwoot, sign_standard};
+
+/// How a delivery is signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    /// Chatwoot today: `X-Chatwoot-Timestamp`, `X-Chatwoot-Signature: sha256=<hex of "ts.body">`.
+    Chatwoot,
+    /// The seed's WebhookJob: `X-Chatwoot-Signature: <hex of the body>`.
+    HexBody,
+    /// Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64>`.
+    Standard,
+}
+
+impl Scheme {
+    pub fn parse(name: &str) -> Option<Scheme> {
+        match name {
+            "chatwoot" => Some(Scheme::Chatwoot),
+            "hex_body" => Some(Scheme::HexBody),
+            "standard" => Some(Scheme::Standard),
+            _ => None,
+        }
+    }
+}
+
+/// Headers the transport owns; letting a caller set them would corrupt the request.
+const RESERVED: &[&str] = &[
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "upgrade",
+    "te",
+    "trailer",
+];
+
+/// Validates the caller's custom headers. A value with CR, LF or another control character, or an
+/// invalid name, is refused with a message naming the header (never its value, which may be a token).
+pub fn custom_headers(pairs: &[(String, String)]) -> Result<HeaderMap, String> {
+    let mut map = HeaderMap::new();
+    map.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    for (name, value) in pairs {
+        let header = HeaderName::from_bytes(name.trim().as_bytes())
+            .map_err(|_| format!("header name {name:?} is not a valid HTTP header name"))?;
+        if RESERVED.contains(&header.as_str()) {
+            return Err(format!(
+                "header {name:?} is set by the transport and cannot be overridden"
+            ));
+        }
+        let value = HeaderValue::from_str(value).map_err(|_| {
+            format!("header {name:?} has a value with a newline or another control character")
+        })?;
+        map.insert(header, value);
+    }
+    Ok(map)
+}
+
+/// The signing headers for one attempt. A missing secret means an unsigned delivery, which still
+/// carries its delivery id so the receiver can de-duplicate.
+pub fn signing_headers(
+    scheme: Scheme,
+    key: Option<&Secret>,
+    delivery_id: &str,
+    timestamp: i64,
+    body: &[u8],
+) -> Vec<(&'static str, String)> {
+    let ts = timestamp.to_string();
+    let mut headers = Vec::with_capacity(3);
+    match scheme {
+        Scheme::Chatwoot => {
+            headers.push(("x-chatwoot-delivery", delivery_id.to_string()));
+            if let Some(key) = key {
+                headers.push((
+                    "x-chatwoot-signature",
+                    sign_chatwoot(key.expose(), ts.as_bytes(), body),
+                ));
+                headers.push(("x-chatwoot-timestamp", ts));
+            }
+        }
+        Scheme::HexBody => {
+            headers.push(("x-chatwoot-delivery", delivery_id.to_string()));
+            if let Some(key) = key {
+                headers.push((
+                    "x-chatwoot-signature",
+                    hmac_sha256_hex(key.expose(), &[body]),
+                ));
+            }
+        }
+        Scheme::Standard => {
+            headers.push(("webhook-id", delivery_id.to_string()));
+            if let Some(key) = key {
+                let signature =
+                    sign_standard(key.expose(), delivery_id.as_bytes(), ts.as_bytes(), body);
+                headers.push(("webhook-signature", signature));
+            }
+            headers.push(("webhook-timestamp", ts));
+        }
+    }
+    headers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn custom_headers_are_validated() {
+        let ok = custom_headers(&[
+            ("X-Trace".into(), "abc".into()),
+            ("content-type".into(), "text/plain".into()),
+        ])
+        .unwrap();
+        assert_eq!(ok["x-trace"], "abc");
+        assert_eq!(ok["content-type"], "text/plain");
+        let bad = custom_headers(&[("X-Evil".into(), "a\r\nInjected: 1".into())]).unwrap_err();
+        assert!(bad.contains("X-Evil") && !bad.contains("Injected"), "{bad}");
+        assert!(custom_headers(&[("X-Evil".into(), "a\nb".into())]).is_err());
+        assert!(custom_headers(&[("Bad Name".into(), "v".into())]).is_err());
+        assert!(custom_headers(&[("Host".into(), "internal".into())])
+            .unwrap_err()
+            .contains("transport"));
+    }
+
+    #[test]
+    fn chatwoot_headers() {
+        let key = Secret::new("secret");
+        let h = signing_headers(Scheme::Chatwoot, Some(&key), "id-1", 1_700_000_000, b"{}");
+        assert_eq!(h[0], ("x-chatwoot-delivery", "id-1".to_string()));
+        assert_eq!(h[1].1, sign_chatwoot(b"secret", b"1700000000", b"{}"));
+        assert_eq!(h[2], ("x-chatwoot-timestamp", "1700000000".to_string()));
+        let unsigned = signing_headers(Scheme::Chatwoot, None, "id-1", 1, b"{}");
+        assert_eq!(unsigned, vec![("x-chatwoot-delivery", "id-1".to_string())]);
+    }
+
+    #[test]
+    fn hex_body_and_standard_headers() {
+        let key = Secret::new("secret");
+        let h = signing_headers(Scheme::HexBody, Some(&key), "d", 5, b"body");
+        assert_eq!(h[1].1, hmac_sha256_hex(b"secret", &[b"body"]));
+        let s = signing_headers(Scheme::Standard, Some(&key), "msg_1", 5, b"body");
+        assert_eq!(s[0], ("webhook-id", "msg_1".to_string()));
+        assert_eq!(s[1].1, sign_standard(b"secret", b"msg_1", b"5", b"body"));
+        assert_eq!(s[2], ("webhook-timestamp", "5".to_string()));
+    }
+}

@@ -1,0 +1,107 @@
+//! Endpoint URLs: what is accepted, and the guard check for hosts given as literal addresses
+//! (the connector does not resolve those, so the resolver never sees them).
+
+use std::net::IpAddr;
+
+use reqwest::Url;
+
+use super::guard::{GuardPolicy, Refusal};
+
+/// Parses an endpoint URL: http or https, with a host. Errors say what is wrong, without echoing
+/// the URL (it may carry a token).
+pub fn parse_endpoint_url(text: &str) -> Result<Url, String> {
+    let url = Url::parse(text.trim()).map_err(|e| format!("url is not a valid URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("url must be http or https, got {}:", url.scheme()));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("url has no host".into());
+    }
+    Ok(url)
+}
+
+/// Guard check for a URL whose host is an IP literal; names pass here and are checked by the
+/// resolver when connecting.
+pub fn check_literal_host(policy: &GuardPolicy, url: &Url) -> Result<(), Refusal> {
+    let ip: Option<IpAddr> = match url.host() {
+        Some(url::Host::Ipv4(v4)) => Some(v4.into()),
+        Some(url::Host::Ipv6(v6)) => Some(v6.into()),
+        _ => None,
+    };
+    match ip {
+        Some(ip) => policy.check(url.host_str().unwrap_or_default(), ip),
+        None => Ok(()),
+    }
+}
+
+/// The URL as it may appear in logs and `inspect`: no user info, no query (either may hold a token).
+pub fn redacted(url: &Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    if shown.query().is_some() {
+        shown.set_query(Some("[REDACTED]"));
+    }
+    shown.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepted_and_refused_urls() {
+        assert!(parse_endpoint_url("https://example.com/hook").is_ok());
+        assert!(parse_endpoint_url("http://127.0.0.1:8080/").is_ok());
+        assert!(parse_endpoint_url("ftp://example.com/")
+            .unwrap_err()
+            .contains("http or https"));
+        assert!(parse_endpoint_url("file:///etc/passwd")
+            .unwrap_err()
+            .contains("http or https"));
+        assert!(parse_endpoint_url("javascript:alert(1)").is_err());
+        assert!(parse_endpoint_url("not a url")
+            .unwrap_err()
+            .contains("not a valid URL"));
+        assert!(parse_endpoint_url("").is_err());
+        assert!(parse_endpoint_url("http://").is_err());
+    }
+
+    #[test]
+    fn literal_hosts_are_guarded() {
+        let strict = GuardPolicy::default();
+        for url in [
+            "http://127.0.0.1/",
+            "http://[::1]/",
+            "http://0x7f.1/",
+            "http://169.254.169.254/latest",
+            "http://[::ffff:127.0.0.1]/",
+            "http://2130706433/",
+            "http://0.0.0.0:80/",
+        ] {
+            let url = parse_endpoint_url(url).unwrap();
+            assert!(check_literal_host(&strict, &url).is_err(), "{url}");
+        }
+        assert!(check_literal_host(
+            &strict,
+            &parse_endpoint_url("http://93.184.216.34/").unwrap()
+        )
+        .is_ok());
+        // Names are left to the resolver.
+        assert!(
+            check_literal_host(&strict, &parse_endpoint_url("http://localhost/").unwrap()).is_ok()
+        );
+    }
+
+    #[test]
+    fn redaction() {
+        let url =
+            parse_endpoint_url("https://user:pw@hooks.example.com/services/T1?token=abc").unwrap();
+        let shown = redacted(&url);
+        assert!(
+            !shown.contains("pw") && !shown.contains("abc") && !shown.contains("user"),
+            "{shown}"
+        );
+        assert_eq!(shown, "https://hooks.example.com/services/T1?[REDACTED]");
+    }
+}
