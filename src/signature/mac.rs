@@ -1,16 +1,30 @@
-//! HMAC-SHA256 and the constant-time comparison every verifier builds on.
+//! HMAC (SHA-256, and SHA-1 for the schemes that still use it) and the constant-time comparisons
+//! every verifier builds on.
 
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
 use hmac::{Hmac, Mac};
+use sha1::Sha1;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-type HmacSha256 = Hmac<Sha256>;
+use super::Failure;
 
 /// HMAC-SHA256 of the concatenation of `parts` (no copy of the parts is made).
 pub fn hmac_sha256(secret: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     // HMAC accepts keys of any length (long ones are hashed first), so this cannot fail.
     let mut mac =
-        <HmacSha256 as Mac>::new_from_slice(secret).expect("HMAC takes keys of any length");
+        <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes keys of any length");
+    for part in parts {
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().into()
+}
+
+/// HMAC-SHA1 of the concatenation of `parts`.
+pub fn hmac_sha1(secret: &[u8], parts: &[&[u8]]) -> [u8; 20] {
+    let mut mac =
+        <Hmac<Sha1> as Mac>::new_from_slice(secret).expect("HMAC takes keys of any length");
     for part in parts {
         mac.update(part);
     }
@@ -28,8 +42,32 @@ pub fn hmac_sha256_hex(secret: &[u8], parts: &[&[u8]]) -> String {
 /// Upper-case hex is refused on purpose: every scheme we meet sends lower case, and accepting
 /// other spellings would let a mangled header pass.
 pub fn verify_hex(secret: &[u8], parts: &[&[u8]], candidate: &[u8]) -> bool {
-    let expected = hmac_sha256_hex(secret, parts);
-    expected.as_bytes().ct_eq(candidate).into()
+    ct_eq(hmac_sha256_hex(secret, parts).as_bytes(), candidate)
+}
+
+/// Constant-time equality (lengths are public).
+pub fn ct_eq(expected: &[u8], candidate: &[u8]) -> bool {
+    expected.ct_eq(candidate).into()
+}
+
+/// Checks a base64 MAC (standard alphabet, padded) against `expected`: `Malformed` when it is not
+/// base64, `Mismatch` when it decodes to anything else.
+pub fn check_base64(expected: &[u8], candidate: &[u8]) -> Result<(), Failure> {
+    let candidate = candidate.trim_ascii();
+    if candidate.is_empty() {
+        return Err(Failure::Missing);
+    }
+    let decoded = BASE64.decode(candidate).map_err(|_| Failure::Malformed)?;
+    if ct_eq(expected, &decoded) {
+        Ok(())
+    } else {
+        Err(Failure::Mismatch)
+    }
+}
+
+/// Shopify (`X-Shopify-Hmac-Sha256`) and LINE (`X-Line-Signature`): base64 HMAC-SHA256 of the raw body.
+pub fn verify_base64(secret: &[u8], body: &[u8], signature: &[u8]) -> Result<(), Failure> {
+    check_base64(&hmac_sha256(secret, &[body]), signature)
 }
 
 #[cfg(test)]
@@ -90,6 +128,19 @@ mod tests {
     }
 
     #[test]
+    fn rfc2202_hmac_sha1() {
+        // RFC 2202, test cases 1 and 2.
+        assert_eq!(
+            hex::encode(hmac_sha1(&[0x0b; 20], &[b"Hi There"])),
+            "b617318655057264e28bc0b6fb378c8ef146be00"
+        );
+        assert_eq!(
+            hex::encode(hmac_sha1(b"Jefe", &[b"what do ya want for nothing?"])),
+            "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"
+        );
+    }
+
+    #[test]
     fn parts_are_concatenated() {
         let whole = hmac_sha256_hex(b"k", &[b"123.body"]);
         assert_eq!(hmac_sha256_hex(b"k", &[b"123", b".", b"body"]), whole);
@@ -126,5 +177,30 @@ mod tests {
         let mut flipped = good.into_bytes();
         flipped[10] = if flipped[10] == b'0' { b'1' } else { b'0' };
         assert!(!verify_hex(b"secret", &[b"body"], &flipped));
+    }
+
+    #[test]
+    fn base64_signatures() {
+        let sig = BASE64.encode(hmac_sha256(b"shpss_secret", &[b"{\"id\":1}"]));
+        assert_eq!(
+            verify_base64(b"shpss_secret", b"{\"id\":1}", sig.as_bytes()),
+            Ok(())
+        );
+        assert_eq!(
+            verify_base64(b"shpss_secret", b"{\"id\":2}", sig.as_bytes()),
+            Err(Failure::Mismatch)
+        );
+        assert_eq!(
+            verify_base64(b"shpss_secret", b"{}", b"not base64!"),
+            Err(Failure::Malformed)
+        );
+        assert_eq!(
+            verify_base64(b"shpss_secret", b"{}", b""),
+            Err(Failure::Missing)
+        );
+        assert_eq!(
+            verify_base64(b"shpss_secret", b"{}", b"AAAA"),
+            Err(Failure::Mismatch)
+        );
     }
 }

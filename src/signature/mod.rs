@@ -5,12 +5,22 @@
 
 mod chatwoot;
 mod failure;
+mod hub;
+mod linear;
 mod mac;
+mod slack;
 mod standard;
+mod stripe;
 mod timestamp;
+mod twilio;
 
 pub use chatwoot::{sign_chatwoot, signed_content, verify_chatwoot};
 pub use failure::Failure;
-pub use mac::{hmac_sha256, hmac_sha256_hex, verify_hex};
-pub use standard::{sign_standard, standard_key};
+pub use hub::verify_hub;
+pub use linear::verify_linear;
+pub use mac::{hmac_sha1, hmac_sha256, hmac_sha256_hex, verify_base64, verify_hex};
+pub use slack::verify_slack;
+pub use standard::{sign_standard, standard_key, verify_standard};
+pub use stripe::verify_stripe;
 pub use timestamp::{check_window, now_unix, parse_unix_seconds};
+pub use twilio::{verify_twilio, TwilioContent};

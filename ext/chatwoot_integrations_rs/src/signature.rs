@@ -2,8 +2,8 @@
 //! The Ruby face (lib/integrations/native/signature.rb) owns keyword arguments and type checks,
 //! then calls these positional `_native_*` functions.
 
-use chatwoot_integrations::signature::{self as sig, Failure};
-use magnus::{function, prelude::*, RModule, RString, Ruby, Symbol};
+use chatwoot_integrations::signature::{self as sig, Failure, TwilioContent};
+use magnus::{function, prelude::*, RArray, RModule, RString, Ruby, Symbol};
 
 use crate::errors;
 use crate::helpers::{bytes::with_bytes, panic::guard, RbResult};
@@ -65,6 +65,177 @@ fn check_chatwoot(
     })
 }
 
+/// `_native_check_slack(secret, timestamp, body, signature, tolerance, now)` → nil or the reason.
+fn check_slack(
+    ruby: &Ruby,
+    secret: RString,
+    timestamp: RString,
+    body: RString,
+    signature: RString,
+    tolerance: u64,
+    now: i64,
+) -> RbResult<Option<Symbol>> {
+    guard(ruby, || {
+        let outcome = with_bytes(
+            [secret, timestamp, body, signature],
+            |[secret, timestamp, body, signature]| {
+                sig::verify_slack(secret, timestamp, body, signature, tolerance, now)
+            },
+        );
+        Ok(reason(ruby, outcome))
+    })
+}
+
+/// The HMAC key of a Standard Webhooks secret; an invalid `whsec_` secret is the operator's error.
+fn standard_key(ruby: &Ruby, secret: RString) -> RbResult<Vec<u8>> {
+    with_bytes([secret], |[secret]| sig::standard_key(secret)).map_err(|e| errors::to_ruby(ruby, e))
+}
+
+/// `_native_sign_standard(secret, id, timestamp, body)` → `"v1,<base64>"`.
+fn sign_standard(
+    ruby: &Ruby,
+    secret: RString,
+    id: RString,
+    timestamp: RString,
+    body: RString,
+) -> RbResult<RString> {
+    guard(ruby, || {
+        let key = standard_key(ruby, secret)?;
+        let signature = with_bytes([id, timestamp, body], |[id, timestamp, body]| {
+            sig::sign_standard(&key, id, timestamp, body)
+        });
+        Ok(ruby.str_new(&signature))
+    })
+}
+
+/// `_native_check_standard(secret, id, timestamp, body, header, tolerance, now)` → nil or the reason.
+#[allow(clippy::too_many_arguments)]
+fn check_standard(
+    ruby: &Ruby,
+    secret: RString,
+    id: RString,
+    timestamp: RString,
+    body: RString,
+    header: RString,
+    tolerance: u64,
+    now: i64,
+) -> RbResult<Option<Symbol>> {
+    guard(ruby, || {
+        let key = standard_key(ruby, secret)?;
+        let outcome = with_bytes(
+            [id, timestamp, body, header],
+            |[id, timestamp, body, header]| {
+                sig::verify_standard(&key, id, timestamp, body, header, tolerance, now)
+            },
+        );
+        Ok(reason(ruby, outcome))
+    })
+}
+
+/// `_native_check_hub(secret, body, header)` → nil or the reason.
+fn check_hub(
+    ruby: &Ruby,
+    secret: RString,
+    body: RString,
+    header: RString,
+) -> RbResult<Option<Symbol>> {
+    guard(ruby, || {
+        let outcome = with_bytes([secret, body, header], |[secret, body, header]| {
+            sig::verify_hub(secret, body, header)
+        });
+        Ok(reason(ruby, outcome))
+    })
+}
+
+/// `_native_check_base64(secret, body, signature)` → nil or the reason.
+fn check_base64(
+    ruby: &Ruby,
+    secret: RString,
+    body: RString,
+    signature: RString,
+) -> RbResult<Option<Symbol>> {
+    guard(ruby, || {
+        let outcome = with_bytes([secret, body, signature], |[secret, body, signature]| {
+            sig::verify_base64(secret, body, signature)
+        });
+        Ok(reason(ruby, outcome))
+    })
+}
+
+/// Copies the bytes of a Ruby String (no other Ruby call happens before the copy is done).
+fn owned(s: RString) -> Vec<u8> {
+    with_bytes([s], |[bytes]| bytes.to_vec())
+}
+
+/// `_native_check_twilio(auth_token, url, params, body, signature)` → nil or the reason; `params`
+/// is `[[name, [value, …]], …]` for form requests, `body` the raw body for JSON ones (else nil).
+fn check_twilio(
+    ruby: &Ruby,
+    auth_token: RString,
+    url: RString,
+    params: RArray,
+    body: Option<RString>,
+    signature: RString,
+) -> RbResult<Option<Symbol>> {
+    guard(ruby, || {
+        let Ok(url) = String::from_utf8(owned(url)) else {
+            return Ok(Some(ruby.to_symbol("malformed")));
+        };
+        let mut pairs = Vec::with_capacity(params.len());
+        for i in 0..params.len() {
+            let (name, values): (RString, RArray) = params.entry(i as isize)?;
+            let values = (0..values.len())
+                .map(|j| values.entry::<RString>(j as isize).map(owned))
+                .collect::<RbResult<Vec<_>>>()?;
+            pairs.push((owned(name), values));
+        }
+        let token = owned(auth_token);
+        let signature = owned(signature);
+        let outcome = match body {
+            Some(body) => {
+                let body = owned(body);
+                sig::verify_twilio(&token, &url, TwilioContent::Body(&body), &signature)
+            }
+            None => sig::verify_twilio(&token, &url, TwilioContent::Params(&pairs), &signature),
+        };
+        Ok(reason(ruby, outcome))
+    })
+}
+
+/// `_native_check_linear(secret, body, signature, tolerance, now)` → nil or the reason.
+fn check_linear(
+    ruby: &Ruby,
+    secret: RString,
+    body: RString,
+    signature: RString,
+    tolerance: u64,
+    now: i64,
+) -> RbResult<Option<Symbol>> {
+    guard(ruby, || {
+        let outcome = with_bytes([secret, body, signature], |[secret, body, signature]| {
+            sig::verify_linear(secret, body, signature, tolerance, now)
+        });
+        Ok(reason(ruby, outcome))
+    })
+}
+
+/// `_native_check_stripe(secret, body, header, tolerance, now)` → nil or the reason.
+fn check_stripe(
+    ruby: &Ruby,
+    secret: RString,
+    body: RString,
+    header: RString,
+    tolerance: u64,
+    now: i64,
+) -> RbResult<Option<Symbol>> {
+    guard(ruby, || {
+        let outcome = with_bytes([secret, body, header], |[secret, body, header]| {
+            sig::verify_stripe(secret, body, header, tolerance, now)
+        });
+        Ok(reason(ruby, outcome))
+    })
+}
+
 fn reason(ruby: &Ruby, outcome: Result<(), Failure>) -> Option<Symbol> {
     outcome
         .err()
@@ -78,5 +249,13 @@ pub fn init(ruby: &Ruby) -> RbResult<()> {
     module.define_singleton_method("_native_verify", function!(verify, 3))?;
     module.define_singleton_method("_native_sign_chatwoot", function!(sign_chatwoot, 3))?;
     module.define_singleton_method("_native_check_chatwoot", function!(check_chatwoot, 6))?;
+    module.define_singleton_method("_native_check_slack", function!(check_slack, 6))?;
+    module.define_singleton_method("_native_sign_standard", function!(sign_standard, 4))?;
+    module.define_singleton_method("_native_check_standard", function!(check_standard, 7))?;
+    module.define_singleton_method("_native_check_hub", function!(check_hub, 3))?;
+    module.define_singleton_method("_native_check_base64", function!(check_base64, 3))?;
+    module.define_singleton_method("_native_check_twilio", function!(check_twilio, 5))?;
+    module.define_singleton_method("_native_check_linear", function!(check_linear, 5))?;
+    module.define_singleton_method("_native_check_stripe", function!(check_stripe, 5))?;
     Ok(())
 }

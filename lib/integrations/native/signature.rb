@@ -4,9 +4,11 @@ module Integrations
   module Native
     # Signing and constant-time verification of webhook signatures.
     #
-    # The plain verify methods answer true/false and never raise for junk signature input;
-    # the bang forms raise SignatureError with a #reason (:mismatch, :expired, :malformed, :missing).
-    # Wrong argument types raise TypeError naming the argument.
+    # Every verify_* answers true/false and never raises for junk signature input (empty, missing
+    # prefix, bad hex/base64, wrong length, non-UTF-8); its bang form raises SignatureError whose
+    # #reason is :mismatch, :expired, :malformed or :missing. A nil signature or timestamp (the header
+    # was absent) is :missing. Arguments of the wrong type raise TypeError naming the argument.
+    # Verifiers with a timestamp take `now:` (Time or Integer; default Time.now) and `tolerance:`.
     module Signature
       DEFAULT_TOLERANCE = 300
 
@@ -31,32 +33,119 @@ module Integrations
                                 Arguments.string!("body", body))
         end
 
-        # Verifies X-Chatwoot-Signature / X-Chatwoot-Timestamp as a receiver gets them. A nil
-        # signature or timestamp (header absent) is false, reason :missing.
-        def verify_chatwoot(secret:, timestamp:, body:, signature:, tolerance: DEFAULT_TOLERANCE, now: nil)
-          chatwoot_failure(secret, timestamp, body, signature, tolerance, now).nil?
-        end
-
-        # Like verify_chatwoot, but raises SignatureError with the reason; returns true otherwise.
-        def verify_chatwoot!(secret:, timestamp:, body:, signature:, tolerance: DEFAULT_TOLERANCE, now: nil)
-          reason = chatwoot_failure(secret, timestamp, body, signature, tolerance, now)
-          raise SignatureError.new(reason) if reason
-
-          true
+        # Standard Webhooks' webhook-signature value: "v1,<base64 HMAC-SHA256 of "id.ts.body">".
+        # A whsec_ secret is base64-decoded first (an invalid one raises ArgumentError).
+        def sign_standard(secret:, id:, timestamp:, body:)
+          _native_sign_standard(Arguments.string!("secret", secret), Arguments.string!("id", id),
+                                Arguments.timestamp_text!("timestamp", timestamp), Arguments.string!("body", body))
         end
 
         private
 
-        def chatwoot_failure(secret, timestamp, body, signature, tolerance, now)
-          secret = Arguments.string!("secret", secret)
-          body = Arguments.string!("body", body)
-          tolerance = Arguments.tolerance!(tolerance)
-          now = Arguments.now_seconds!(now)
-          return :missing if signature.nil? || timestamp.nil?
+        # Defines verify_<name> (true/false) and verify_<name>! (raises SignatureError) from a
+        # block that returns nil when the signature verifies, else the reason Symbol.
+        def define_verifier(name, &failure)
+          define_singleton_method(:"verify_#{name}") { |*args, **kwargs| failure.call(*args, **kwargs).nil? }
+          define_singleton_method(:"verify_#{name}!") do |*args, **kwargs|
+            reason = failure.call(*args, **kwargs)
+            raise SignatureError.new(reason) if reason
 
-          _native_check_chatwoot(secret, Arguments.timestamp_text!("timestamp", timestamp), body,
-                                 Arguments.string!("signature", signature), tolerance, now)
+            true
+          end
         end
+
+        def timed(tolerance, now)
+          [Arguments.tolerance!(tolerance), Arguments.now_seconds!(now)]
+        end
+      end
+
+      # X-Chatwoot-Signature / X-Chatwoot-Timestamp, as a receiver of Chatwoot's webhooks gets them.
+      define_verifier(:chatwoot) do |secret:, timestamp:, body:, signature:, tolerance: DEFAULT_TOLERANCE, now: nil|
+        secret = Arguments.string!("secret", secret)
+        body = Arguments.string!("body", body)
+        tolerance, now = timed(tolerance, now)
+        next :missing if signature.nil? || timestamp.nil?
+
+        _native_check_chatwoot(secret, Arguments.timestamp_text!("timestamp", timestamp), body,
+                               Arguments.string!("signature", signature), tolerance, now)
+      end
+
+      # Slack: X-Slack-Signature ("v0=" hex HMAC of "v0:ts:body") and X-Slack-Request-Timestamp.
+      define_verifier(:slack) do |signing_secret:, timestamp:, body:, signature:, tolerance: DEFAULT_TOLERANCE, now: nil|
+        secret = Arguments.string!("signing_secret", signing_secret)
+        body = Arguments.string!("body", body)
+        tolerance, now = timed(tolerance, now)
+        next :missing if signature.nil? || timestamp.nil?
+
+        _native_check_slack(secret, Arguments.timestamp_text!("timestamp", timestamp), body,
+                            Arguments.string!("signature", signature), tolerance, now)
+      end
+
+      # Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature ("v1,<b64> v1,<b64>" for rotation).
+      define_verifier(:standard) do |secret:, id:, timestamp:, body:, signature:, tolerance: DEFAULT_TOLERANCE, now: nil|
+        secret = Arguments.string!("secret", secret)
+        body = Arguments.string!("body", body)
+        tolerance, now = timed(tolerance, now)
+        next :missing if signature.nil? || timestamp.nil? || id.nil?
+
+        _native_check_standard(secret, Arguments.string!("id", id), Arguments.timestamp_text!("timestamp", timestamp),
+                               body, Arguments.string!("signature", signature), tolerance, now)
+      end
+
+      # X-Hub-Signature-256 "sha256=<hex>" (Meta, GitHub) or legacy X-Hub-Signature "sha1=<hex>".
+      define_verifier(:hub) do |secret, body, header|
+        next :missing if header.nil?
+
+        _native_check_hub(Arguments.string!("secret", secret), Arguments.string!("body", body),
+                          Arguments.string!("header", header))
+      end
+
+      # Base64 HMAC-SHA256 of the raw body: Shopify X-Shopify-Hmac-Sha256, LINE X-Line-Signature.
+      define_verifier(:base64) do |secret, body, signature|
+        next :missing if signature.nil?
+
+        _native_check_base64(Arguments.string!("secret", secret), Arguments.string!("body", body),
+                             Arguments.string!("signature", signature))
+      end
+
+      # Twilio X-Twilio-Signature. params: the POST parameters (Hash), or the raw JSON body (String),
+      # in which case the URL's bodySHA256 must be the body's SHA-256. url: the full URL Twilio called.
+      define_verifier(:twilio) do |auth_token:, url:, signature:, params: {}|
+        token = Arguments.string!("auth_token", auth_token)
+        url = Arguments.string!("url", url)
+        next :missing if signature.nil?
+
+        signature = Arguments.string!("signature", signature)
+        case params
+        when String then _native_check_twilio(token, url, [], params, signature)
+        when Hash
+          pairs = params.map do |name, value|
+            values = Array(value).map { |v| v.is_a?(String) ? v : v.to_s }
+            [name.to_s, values]
+          end
+          _native_check_twilio(token, url, pairs, nil, signature)
+        else raise TypeError, "params must be a Hash (form parameters) or a String (JSON body), got #{params.class}"
+        end
+      end
+
+      # Linear: Linear-Signature (hex HMAC of the raw body); the body's webhookTimestamp (ms) within tolerance.
+      define_verifier(:linear) do |secret:, body:, signature:, tolerance: 60, now: nil|
+        secret = Arguments.string!("secret", secret)
+        body = Arguments.string!("body", body)
+        tolerance, now = timed(tolerance, now)
+        next :missing if signature.nil?
+
+        _native_check_linear(secret, body, Arguments.string!("signature", signature), tolerance, now)
+      end
+
+      # Stripe: Stripe-Signature "t=…,v1=…[,v1=…]" (hex HMAC of "t.body"); any v1 may match.
+      define_verifier(:stripe) do |secret:, body:, header:, tolerance: DEFAULT_TOLERANCE, now: nil|
+        secret = Arguments.string!("secret", secret)
+        body = Arguments.string!("body", body)
+        tolerance, now = timed(tolerance, now)
+        next :missing if header.nil?
+
+        _native_check_stripe(secret, body, Arguments.string!("header", header), tolerance, now)
       end
     end
   end
