@@ -43,4 +43,14 @@ table("Verify a Chatwoot webhook", [
   ["N::Signature.verify_chatwoot", rate { N::Signature.verify_chatwoot(secret: secret, timestamp: ts.to_s, body: body, signature: sig) }],
 ])
 
+slack_sig = "v0=#{OpenSSL::HMAC.hexdigest("SHA256", secret, "v0:#{ts}:#{body}")}"
+require "rack/utils"
+table("Verify a Slack request (X-Slack-Signature)", [
+  ["Ruby: OpenSSL::HMAC + Rack::Utils.secure_compare", rate {
+    expected = "v0=#{OpenSSL::HMAC.hexdigest("SHA256", secret, "v0:#{ts}:#{body}")}"
+    (Time.now.to_i - ts).abs <= 300 && Rack::Utils.secure_compare(expected, slack_sig)
+  }],
+  ["N::Signature.verify_slack", rate { N::Signature.verify_slack(signing_secret: secret, timestamp: ts.to_s, body: body, signature: slack_sig) }],
+])
+
 load File.expand_path("dispatch.rb", __dir__)

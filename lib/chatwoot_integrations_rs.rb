@@ -25,10 +25,16 @@ require_relative "integrations/native/signature"
 require_relative "integrations/native/configuration"
 require_relative "integrations/native/delivery_result"
 require_relative "integrations/native/dispatch"
+require_relative "integrations/native/slack_event"
 
 module Integrations
   module Native
     # The Sidekiq job loads Sidekiq when first referenced; the gem does not need Sidekiq otherwise.
     autoload :WebhookJob, File.expand_path("integrations/native/webhook_job", __dir__)
+
+    # The Rack middleware loads Rack when first referenced.
+    module Rack
+      autoload :VerifySignature, File.expand_path("integrations/native/rack/verify_signature", __dir__)
+    end
   end
 end

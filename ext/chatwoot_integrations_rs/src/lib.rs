@@ -5,6 +5,7 @@ mod dispatch;
 mod errors;
 mod helpers;
 mod signature;
+mod slack;
 
 use magnus::{Error, Ruby};
 
@@ -16,5 +17,6 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     helpers::panic::init(ruby)?;
     signature::init(ruby)?;
     dispatch::init(ruby)?;
+    slack::init(ruby)?;
     Ok(())
 }

@@ -40,112 +40,172 @@ module Integrations
                                 Arguments.timestamp_text!("timestamp", timestamp), Arguments.string!("body", body))
         end
 
+        # X-Chatwoot-Signature / X-Chatwoot-Timestamp, as a receiver of Chatwoot's webhooks gets them.
+        def verify_chatwoot(secret:, timestamp:, body:, signature:, tolerance: DEFAULT_TOLERANCE, now: nil)
+          chatwoot_failure(secret, timestamp, body, signature, tolerance, now).nil?
+        end
+
+        def verify_chatwoot!(secret:, timestamp:, body:, signature:, tolerance: DEFAULT_TOLERANCE, now: nil)
+          verified!(chatwoot_failure(secret, timestamp, body, signature, tolerance, now))
+        end
+
+        # Slack: X-Slack-Signature ("v0=" hex HMAC of "v0:ts:body") and X-Slack-Request-Timestamp.
+        def verify_slack(signing_secret:, timestamp:, body:, signature:, tolerance: DEFAULT_TOLERANCE, now: nil)
+          slack_failure(signing_secret, timestamp, body, signature, tolerance, now).nil?
+        end
+
+        def verify_slack!(signing_secret:, timestamp:, body:, signature:, tolerance: DEFAULT_TOLERANCE, now: nil)
+          verified!(slack_failure(signing_secret, timestamp, body, signature, tolerance, now))
+        end
+
+        # Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature ("v1,<b64> v1,<b64>" for rotation).
+        def verify_standard(secret:, id:, timestamp:, body:, signature:, tolerance: DEFAULT_TOLERANCE, now: nil)
+          standard_failure(secret, id, timestamp, body, signature, tolerance, now).nil?
+        end
+
+        def verify_standard!(secret:, id:, timestamp:, body:, signature:, tolerance: DEFAULT_TOLERANCE, now: nil)
+          verified!(standard_failure(secret, id, timestamp, body, signature, tolerance, now))
+        end
+
+        # X-Hub-Signature-256 "sha256=<hex>" (Meta, GitHub) or legacy X-Hub-Signature "sha1=<hex>".
+        def verify_hub(secret, body, header)
+          hub_failure(secret, body, header).nil?
+        end
+
+        def verify_hub!(secret, body, header)
+          verified!(hub_failure(secret, body, header))
+        end
+
+        # Base64 HMAC-SHA256 of the raw body: Shopify X-Shopify-Hmac-Sha256, LINE X-Line-Signature.
+        def verify_base64(secret, body, signature)
+          base64_failure(secret, body, signature).nil?
+        end
+
+        def verify_base64!(secret, body, signature)
+          verified!(base64_failure(secret, body, signature))
+        end
+
+        # Twilio X-Twilio-Signature. params: the POST parameters (Hash), or the raw JSON body (String),
+        # in which case the URL's bodySHA256 must be the body's SHA-256. url: the full URL Twilio called.
+        def verify_twilio(auth_token:, url:, signature:, params: {})
+          twilio_failure(auth_token, url, params, signature).nil?
+        end
+
+        def verify_twilio!(auth_token:, url:, signature:, params: {})
+          verified!(twilio_failure(auth_token, url, params, signature))
+        end
+
+        # Linear: Linear-Signature (hex HMAC of the raw body); the body's webhookTimestamp (ms) within tolerance.
+        def verify_linear(secret:, body:, signature:, tolerance: 60, now: nil)
+          linear_failure(secret, body, signature, tolerance, now).nil?
+        end
+
+        def verify_linear!(secret:, body:, signature:, tolerance: 60, now: nil)
+          verified!(linear_failure(secret, body, signature, tolerance, now))
+        end
+
+        # Stripe: Stripe-Signature "t=…,v1=…[,v1=…]" (hex HMAC of "t.body"); any v1 may match.
+        def verify_stripe(secret:, body:, header:, tolerance: DEFAULT_TOLERANCE, now: nil)
+          stripe_failure(secret, body, header, tolerance, now).nil?
+        end
+
+        def verify_stripe!(secret:, body:, header:, tolerance: DEFAULT_TOLERANCE, now: nil)
+          verified!(stripe_failure(secret, body, header, tolerance, now))
+        end
+
         private
 
-        # Defines verify_<name> (true/false) and verify_<name>! (raises SignatureError) from a
-        # block that returns nil when the signature verifies, else the reason Symbol.
-        def define_verifier(name, &failure)
-          define_singleton_method(:"verify_#{name}") { |*args, **kwargs| failure.call(*args, **kwargs).nil? }
-          define_singleton_method(:"verify_#{name}!") do |*args, **kwargs|
-            reason = failure.call(*args, **kwargs)
-            raise SignatureError.new(reason) if reason
+        # The bang forms: true, or SignatureError with the reason.
+        def verified!(reason)
+          raise SignatureError.new(reason) if reason
 
-            true
+          true
+        end
+
+        # Each *_failure checks its arguments' types and answers nil (verified) or the reason Symbol.
+        def chatwoot_failure(secret, timestamp, body, signature, tolerance, now)
+          secret = Arguments.string!("secret", secret)
+          body = Arguments.string!("body", body)
+          tolerance = Arguments.tolerance!(tolerance)
+          now = Arguments.now_seconds!(now)
+          return :missing if signature.nil? || timestamp.nil?
+
+          _native_check_chatwoot(secret, Arguments.timestamp_text!("timestamp", timestamp), body,
+                                 Arguments.string!("signature", signature), tolerance, now)
+        end
+
+        def slack_failure(secret, timestamp, body, signature, tolerance, now)
+          secret = Arguments.string!("signing_secret", secret)
+          body = Arguments.string!("body", body)
+          tolerance = Arguments.tolerance!(tolerance)
+          now = Arguments.now_seconds!(now)
+          return :missing if signature.nil? || timestamp.nil?
+
+          _native_check_slack(secret, Arguments.timestamp_text!("timestamp", timestamp), body,
+                              Arguments.string!("signature", signature), tolerance, now)
+        end
+
+        def standard_failure(secret, id, timestamp, body, signature, tolerance, now)
+          secret = Arguments.string!("secret", secret)
+          body = Arguments.string!("body", body)
+          tolerance = Arguments.tolerance!(tolerance)
+          now = Arguments.now_seconds!(now)
+          return :missing if signature.nil? || timestamp.nil? || id.nil?
+
+          _native_check_standard(secret, Arguments.string!("id", id), Arguments.timestamp_text!("timestamp", timestamp),
+                                 body, Arguments.string!("signature", signature), tolerance, now)
+        end
+
+        def hub_failure(secret, body, header)
+          secret = Arguments.string!("secret", secret)
+          body = Arguments.string!("body", body)
+          return :missing if header.nil?
+
+          _native_check_hub(secret, body, Arguments.string!("header", header))
+        end
+
+        def base64_failure(secret, body, signature)
+          secret = Arguments.string!("secret", secret)
+          body = Arguments.string!("body", body)
+          return :missing if signature.nil?
+
+          _native_check_base64(secret, body, Arguments.string!("signature", signature))
+        end
+
+        def twilio_failure(auth_token, url, params, signature)
+          token = Arguments.string!("auth_token", auth_token)
+          url = Arguments.string!("url", url)
+          return :missing if signature.nil?
+
+          signature = Arguments.string!("signature", signature)
+          case params
+          when String then _native_check_twilio(token, url, [], params, signature)
+          when Hash
+            pairs = params.map { |name, value| [name.to_s, Array(value).map { |v| v.is_a?(String) ? v : v.to_s }] }
+            _native_check_twilio(token, url, pairs, nil, signature)
+          else raise TypeError, "params must be a Hash (form parameters) or a String (JSON body), got #{params.class}"
           end
         end
 
-        def timed(tolerance, now)
-          [Arguments.tolerance!(tolerance), Arguments.now_seconds!(now)]
+        def linear_failure(secret, body, signature, tolerance, now)
+          secret = Arguments.string!("secret", secret)
+          body = Arguments.string!("body", body)
+          tolerance = Arguments.tolerance!(tolerance)
+          now = Arguments.now_seconds!(now)
+          return :missing if signature.nil?
+
+          _native_check_linear(secret, body, Arguments.string!("signature", signature), tolerance, now)
         end
-      end
 
-      # X-Chatwoot-Signature / X-Chatwoot-Timestamp, as a receiver of Chatwoot's webhooks gets them.
-      define_verifier(:chatwoot) do |secret:, timestamp:, body:, signature:, tolerance: DEFAULT_TOLERANCE, now: nil|
-        secret = Arguments.string!("secret", secret)
-        body = Arguments.string!("body", body)
-        tolerance, now = timed(tolerance, now)
-        next :missing if signature.nil? || timestamp.nil?
+        def stripe_failure(secret, body, header, tolerance, now)
+          secret = Arguments.string!("secret", secret)
+          body = Arguments.string!("body", body)
+          tolerance = Arguments.tolerance!(tolerance)
+          now = Arguments.now_seconds!(now)
+          return :missing if header.nil?
 
-        _native_check_chatwoot(secret, Arguments.timestamp_text!("timestamp", timestamp), body,
-                               Arguments.string!("signature", signature), tolerance, now)
-      end
-
-      # Slack: X-Slack-Signature ("v0=" hex HMAC of "v0:ts:body") and X-Slack-Request-Timestamp.
-      define_verifier(:slack) do |signing_secret:, timestamp:, body:, signature:, tolerance: DEFAULT_TOLERANCE, now: nil|
-        secret = Arguments.string!("signing_secret", signing_secret)
-        body = Arguments.string!("body", body)
-        tolerance, now = timed(tolerance, now)
-        next :missing if signature.nil? || timestamp.nil?
-
-        _native_check_slack(secret, Arguments.timestamp_text!("timestamp", timestamp), body,
-                            Arguments.string!("signature", signature), tolerance, now)
-      end
-
-      # Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature ("v1,<b64> v1,<b64>" for rotation).
-      define_verifier(:standard) do |secret:, id:, timestamp:, body:, signature:, tolerance: DEFAULT_TOLERANCE, now: nil|
-        secret = Arguments.string!("secret", secret)
-        body = Arguments.string!("body", body)
-        tolerance, now = timed(tolerance, now)
-        next :missing if signature.nil? || timestamp.nil? || id.nil?
-
-        _native_check_standard(secret, Arguments.string!("id", id), Arguments.timestamp_text!("timestamp", timestamp),
-                               body, Arguments.string!("signature", signature), tolerance, now)
-      end
-
-      # X-Hub-Signature-256 "sha256=<hex>" (Meta, GitHub) or legacy X-Hub-Signature "sha1=<hex>".
-      define_verifier(:hub) do |secret, body, header|
-        next :missing if header.nil?
-
-        _native_check_hub(Arguments.string!("secret", secret), Arguments.string!("body", body),
-                          Arguments.string!("header", header))
-      end
-
-      # Base64 HMAC-SHA256 of the raw body: Shopify X-Shopify-Hmac-Sha256, LINE X-Line-Signature.
-      define_verifier(:base64) do |secret, body, signature|
-        next :missing if signature.nil?
-
-        _native_check_base64(Arguments.string!("secret", secret), Arguments.string!("body", body),
-                             Arguments.string!("signature", signature))
-      end
-
-      # Twilio X-Twilio-Signature. params: the POST parameters (Hash), or the raw JSON body (String),
-      # in which case the URL's bodySHA256 must be the body's SHA-256. url: the full URL Twilio called.
-      define_verifier(:twilio) do |auth_token:, url:, signature:, params: {}|
-        token = Arguments.string!("auth_token", auth_token)
-        url = Arguments.string!("url", url)
-        next :missing if signature.nil?
-
-        signature = Arguments.string!("signature", signature)
-        case params
-        when String then _native_check_twilio(token, url, [], params, signature)
-        when Hash
-          pairs = params.map do |name, value|
-            values = Array(value).map { |v| v.is_a?(String) ? v : v.to_s }
-            [name.to_s, values]
-          end
-          _native_check_twilio(token, url, pairs, nil, signature)
-        else raise TypeError, "params must be a Hash (form parameters) or a String (JSON body), got #{params.class}"
+          _native_check_stripe(secret, body, Arguments.string!("header", header), tolerance, now)
         end
-      end
-
-      # Linear: Linear-Signature (hex HMAC of the raw body); the body's webhookTimestamp (ms) within tolerance.
-      define_verifier(:linear) do |secret:, body:, signature:, tolerance: 60, now: nil|
-        secret = Arguments.string!("secret", secret)
-        body = Arguments.string!("body", body)
-        tolerance, now = timed(tolerance, now)
-        next :missing if signature.nil?
-
-        _native_check_linear(secret, body, Arguments.string!("signature", signature), tolerance, now)
-      end
-
-      # Stripe: Stripe-Signature "t=…,v1=…[,v1=…]" (hex HMAC of "t.body"); any v1 may match.
-      define_verifier(:stripe) do |secret:, body:, header:, tolerance: DEFAULT_TOLERANCE, now: nil|
-        secret = Arguments.string!("secret", secret)
-        body = Arguments.string!("body", body)
-        tolerance, now = timed(tolerance, now)
-        next :missing if header.nil?
-
-        _native_check_stripe(secret, body, Arguments.string!("header", header), tolerance, now)
       end
     end
   end

@@ -1,0 +1,117 @@
+# frozen_string_literal: true
+
+require "rack/test"
+require "openssl"
+require "base64"
+
+RSpec.describe "Integrations::Native::Rack::VerifySignature" do
+  include Rack::Test::Methods
+
+  let(:n) { Integrations::Native }
+  let(:seen) { [] }
+  let(:routes) do
+    {
+      "/webhooks/chatwoot" => { scheme: :chatwoot, secret: "cw-secret" },
+      "/webhooks/slack" => { scheme: :slack, secret: ->(_request) { "slack-secret" } },
+      "/webhooks/shopify" => { scheme: :base64, secret: "shop-secret" },
+      "/webhooks/line" => { scheme: :base64, secret: "line-secret", header: "X-Line-Signature" },
+      "/webhooks/meta" => { scheme: :hub, secret: "meta-secret" },
+      "/webhooks/stripe" => { scheme: :stripe, secret: "whsec_s" },
+      "/webhooks/twilio" => { scheme: :twilio, secret: "twilio-token" },
+      %r{\A/webhooks/std/\d+\z} => { scheme: :standard, secret: ->(request) { request.path.end_with?("/1") ? "std-secret" : nil } },
+    }
+  end
+
+  # A real Rack app behind the middleware; it records what it got and echoes the body it can read.
+  let(:app) do
+    recorded = seen
+    table = routes
+    inner = lambda do |env|
+      body = env["rack.input"].read
+      recorded << { verified: env["integrations_native.verified"], event: env["integrations_native.event"], body: body }
+      [200, { "content-type" => "text/plain" }, ["app got #{body.bytesize} bytes"]]
+    end
+    Rack::Builder.new do
+      use Integrations::Native::Rack::VerifySignature, table, max_body_bytes: 1024 * 1024
+      run inner
+    end
+  end
+
+  let(:body) { '{"event":"message_created","id":1}' }
+
+  def chatwoot_headers(secret, body, ts = Time.now.to_i)
+    { "HTTP_X_CHATWOOT_TIMESTAMP" => ts.to_s,
+      "HTTP_X_CHATWOOT_SIGNATURE" => n::Signature.sign_chatwoot(secret: secret, timestamp: ts, body: body),
+      "CONTENT_TYPE" => "application/json" }
+  end
+
+  it "passes a verified Chatwoot webhook to the app with the body intact and the event parsed" do
+    post "/webhooks/chatwoot", body, chatwoot_headers("cw-secret", body)
+    expect(last_response.status).to eq(200)
+    expect(last_response.body).to eq("app got #{body.bytesize} bytes")
+    expect(seen.last).to eq(verified: :chatwoot, event: { "event" => "message_created", "id" => 1 }, body: body)
+  end
+
+  it "answers 401 with a short JSON error and never calls the app when verification fails" do
+    post "/webhooks/chatwoot", body, chatwoot_headers("wrong", body)
+    expect(last_response.status).to eq(401)
+    expect(JSON.parse(last_response.body)).to eq("error" => "invalid_signature", "reason" => "mismatch")
+    post "/webhooks/chatwoot", body, chatwoot_headers("cw-secret", body, Time.now.to_i - 3600)
+    expect(JSON.parse(last_response.body)["reason"]).to eq("expired")
+    post "/webhooks/chatwoot", body, { "CONTENT_TYPE" => "application/json" }
+    expect(JSON.parse(last_response.body)["reason"]).to eq("missing")
+    expect(seen).to be_empty
+  end
+
+  it "verifies Slack, Shopify, LINE, Meta, Stripe and Standard Webhooks requests" do
+    ts = Time.now.to_i
+    post "/webhooks/slack", body, "HTTP_X_SLACK_REQUEST_TIMESTAMP" => ts.to_s,
+                                  "HTTP_X_SLACK_SIGNATURE" => "v0=#{OpenSSL::HMAC.hexdigest("SHA256", "slack-secret", "v0:#{ts}:#{body}")}"
+    expect(last_response.status).to eq(200)
+    post "/webhooks/shopify", body, "HTTP_X_SHOPIFY_HMAC_SHA256" => Base64.strict_encode64(OpenSSL::HMAC.digest("SHA256", "shop-secret", body))
+    expect(last_response.status).to eq(200)
+    post "/webhooks/line", body, "HTTP_X_LINE_SIGNATURE" => Base64.strict_encode64(OpenSSL::HMAC.digest("SHA256", "line-secret", body))
+    expect(last_response.status).to eq(200)
+    post "/webhooks/meta", body, "HTTP_X_HUB_SIGNATURE_256" => "sha256=#{OpenSSL::HMAC.hexdigest("SHA256", "meta-secret", body)}"
+    expect(last_response.status).to eq(200)
+    post "/webhooks/stripe", body, "HTTP_STRIPE_SIGNATURE" => "t=#{ts},v1=#{OpenSSL::HMAC.hexdigest("SHA256", "whsec_s", "#{ts}.#{body}")}"
+    expect(last_response.status).to eq(200)
+    signature = n::Signature.sign_standard(secret: "std-secret", id: "msg_1", timestamp: ts, body: body)
+    post "/webhooks/std/1", body, "HTTP_WEBHOOK_ID" => "msg_1", "HTTP_WEBHOOK_TIMESTAMP" => ts.to_s, "HTTP_WEBHOOK_SIGNATURE" => signature
+    expect(last_response.status).to eq(200)
+    expect(seen.map { |s| s[:verified] }).to eq(%i[slack base64 base64 hub stripe standard])
+  end
+
+  it "treats a secret resolver that finds nothing as missing" do
+    post "/webhooks/std/2", body, "HTTP_WEBHOOK_ID" => "msg_1", "HTTP_WEBHOOK_TIMESTAMP" => "1", "HTTP_WEBHOOK_SIGNATURE" => "v1,x"
+    expect(last_response.status).to eq(401)
+    expect(JSON.parse(last_response.body)["reason"]).to eq("missing")
+  end
+
+  it "verifies Twilio form posts against the request URL and leaves the params readable" do
+    params = { "From" => "+15005550006", "Body" => "hello" }
+    url = "http://example.org/webhooks/twilio"
+    data = url + params.sort.join
+    signature = Base64.strict_encode64(OpenSSL::HMAC.digest("SHA1", "twilio-token", data))
+    post "/webhooks/twilio", params, "HTTP_X_TWILIO_SIGNATURE" => signature
+    expect(last_response.status).to eq(200)
+    expect(Rack::Utils.parse_query(seen.last[:body])).to eq(params)
+    post "/webhooks/twilio", params.merge("Body" => "changed"), "HTTP_X_TWILIO_SIGNATURE" => signature
+    expect(last_response.status).to eq(401)
+  end
+
+  it "passes other paths through untouched and refuses oversized bodies" do
+    post "/elsewhere", "anything"
+    expect(last_response.status).to eq(200)
+    expect(seen.last[:verified]).to be_nil
+    post "/webhooks/chatwoot", "x" * (1024 * 1024 + 1), chatwoot_headers("cw-secret", "x")
+    expect(last_response.status).to eq(413)
+  end
+
+  it "refuses a route without a scheme or secret at build time" do
+    expect { Integrations::Native::Rack::VerifySignature.new(->(_) {}, "/x" => { scheme: :md5, secret: "s" }) }
+      .to raise_error(ArgumentError, /unknown scheme/)
+    expect { Integrations::Native::Rack::VerifySignature.new(->(_) {}, "/x" => { scheme: :slack }) }
+      .to raise_error(ArgumentError, /secret/)
+  end
+end
