@@ -53,4 +53,5 @@ table("Verify a Slack request (X-Slack-Signature)", [
   ["N::Signature.verify_slack", rate { N::Signature.verify_slack(signing_secret: secret, timestamp: ts.to_s, body: body, signature: slack_sig) }],
 ])
 
+load File.expand_path("payload.rb", __dir__)
 load File.expand_path("dispatch.rb", __dir__)

@@ -24,6 +24,7 @@ end
 require_relative "integrations/native/signature"
 require_relative "integrations/native/configuration"
 require_relative "integrations/native/delivery_result"
+require_relative "integrations/native/payload"
 require_relative "integrations/native/dispatch"
 require_relative "integrations/native/slack_event"
 

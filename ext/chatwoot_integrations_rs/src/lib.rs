@@ -4,6 +4,7 @@
 mod dispatch;
 mod errors;
 mod helpers;
+mod payload;
 mod signature;
 mod slack;
 
@@ -18,5 +19,6 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     signature::init(ruby)?;
     dispatch::init(ruby)?;
     slack::init(ruby)?;
+    payload::init(ruby)?;
     Ok(())
 }

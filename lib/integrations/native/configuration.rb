@@ -8,6 +8,8 @@ module Integrations
       # Delivery (native engine)
       attr_accessor :timeout, :max_concurrency, :inline_retries, :retry_after_cap, :max_redirects,
                     :max_response_bytes, :allow_private_addresses, :allowed_private_hosts, :allowed_private_cidrs
+      # Payload JSON: :auto (Rails' to_json format when ActiveSupport is loaded, else JSON.generate's), true, false
+      attr_accessor :rails_json
       # Durable delivery (WebhookJob)
       attr_accessor :endpoint_resolver, :retry_delay, :max_attempts, :on_delivery_failure, :queue, :logger
       # Provider base URLs (tests and self-hosted OpenAI-compatible servers point these elsewhere)
@@ -26,6 +28,7 @@ module Integrations
         @allow_private_addresses = false
         @allowed_private_hosts = []
         @allowed_private_cidrs = []
+        @rails_json = :auto
         @endpoint_resolver = nil
         @retry_delay = DEFAULT_RETRY_DELAY
         @max_attempts = 5
@@ -37,6 +40,11 @@ module Integrations
         @dialogflow_api_url = "https://dialogflow.googleapis.com"
         @google_token_url = "https://oauth2.googleapis.com/token"
         @linear_api_url = "https://api.linear.app/graphql"
+      end
+
+      # Whether payloads are serialized as ActiveSupport's to_json does (Chatwoot's format).
+      def rails_json?
+        rails_json == :auto ? defined?(::ActiveSupport::JSON::Encoding) ? true : false : rails_json
       end
 
       # Checks every setting and pushes the delivery ones to the native engine.
@@ -55,6 +63,9 @@ module Integrations
           raise ConfigurationError, "#{name} must respond to #call" unless value.nil? || value.respond_to?(:call)
         end
         raise ConfigurationError, "retry_delay must respond to #call" unless retry_delay.respond_to?(:call)
+        unless [true, false, :auto].include?(rails_json)
+          raise ConfigurationError, "rails_json must be :auto, true or false"
+        end
         unless [true, false].include?(allow_private_addresses)
           raise ConfigurationError, "allow_private_addresses must be true or false"
         end

@@ -1,7 +1,5 @@
 # frozen_string_literal: true
 
-require "json"
-
 module Integrations
   module Native
     SCHEMES = %i[chatwoot hex_body standard].freeze
@@ -55,18 +53,16 @@ module Integrations
         results
       end
 
+      # The bytes to send, serialized once: with event:, Chatwoot's body (data with "event" merged).
+      # Rails-compatible JSON (what Chatwoot's to_json produces) when ActiveSupport is loaded.
       def webhook_body(payload, event)
-        event = event.to_s unless event.nil?
+        rails = config.rails_json?
         case payload
         when String then payload
-        when Hash
-          payload = payload.merge((payload.key?("event") ? "event" : :event) => event) if event
-          JSON.generate(payload)
-        when Array then JSON.generate(payload)
+        when Hash then event ? Payload.webhook(event, payload, rails: rails) : Payload.dump(payload, rails: rails)
+        when Array then Payload.dump(payload, rails: rails)
         else raise TypeError, "payload must be a Hash, Array or String, got #{payload.class}"
         end
-      rescue JSON::GeneratorError, Encoding::UndefinedConversionError => e
-        raise SerializationError, "payload cannot be serialized: #{e.message}"
       end
 
       # [url, secret, [[name, value], …], delivery_id] as the native side takes it.
