@@ -2,8 +2,8 @@
 //! `X-Chatwoot-Timestamp: <unix seconds>` and
 //! `X-Chatwoot-Signature: sha256=<hex HMAC-SHA256(secret, "#{timestamp}.#{body}")>`.
 
-use super::mac::{hmac_sha256_hex, verify_hex};
-use super::timestamp::{check_window, parse_unix_seconds};
+use super::mac::hmac_sha256_hex;
+use super::timestamp::verify_timestamped_hex;
 use super::Failure;
 
 const PREFIX: &[u8] = b"sha256=";
@@ -31,17 +31,15 @@ pub fn verify_chatwoot(
     tolerance: u64,
     now: i64,
 ) -> Result<(), Failure> {
-    if signature.is_empty() {
-        return Err(Failure::Missing);
-    }
-    let hex = signature.strip_prefix(PREFIX).ok_or(Failure::Malformed)?;
-    let ts = parse_unix_seconds(timestamp)?;
-    check_window(ts, now, tolerance)?;
-    if verify_hex(secret, &signed_content(timestamp, body), hex) {
-        Ok(())
-    } else {
-        Err(Failure::Mismatch)
-    }
+    verify_timestamped_hex(
+        secret,
+        PREFIX,
+        timestamp,
+        signature,
+        &signed_content(timestamp, body),
+        tolerance,
+        now,
+    )
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! `X-Hub-Signature-256: sha256=<hex>` (Meta: WhatsApp, Instagram, Messenger; GitHub) and the
 //! legacy `X-Hub-Signature: sha1=<hex>`: HMAC of the raw body.
 
-use super::mac::{ct_eq, hmac_sha1, hmac_sha256};
+use super::mac::{ct_eq, hmac_sha1, hmac_sha256, matched};
 use super::Failure;
 
 pub fn verify_hub(secret: &[u8], body: &[u8], header: &[u8]) -> Result<(), Failure> {
@@ -20,11 +20,7 @@ pub fn verify_hub(secret: &[u8], body: &[u8], header: &[u8]) -> Result<(), Failu
         // An algorithm we do not accept is not a format error: the header is simply not valid.
         _ => return Err(Failure::Mismatch),
     };
-    if ct_eq(expected.as_bytes(), hex) {
-        Ok(())
-    } else {
-        Err(Failure::Mismatch)
-    }
+    matched(ct_eq(expected.as_bytes(), hex))
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Linear: `Linear-Signature: <hex HMAC-SHA256(secret, raw body)>`, and the body's
 //! `webhookTimestamp` (milliseconds) must be within the tolerance (60 s by default).
 
-use super::mac::verify_hex;
+use super::mac::{matched, verify_hex};
 use super::timestamp::check_window;
 use super::Failure;
 
@@ -16,9 +16,7 @@ pub fn verify_linear(
     if signature.is_empty() {
         return Err(Failure::Missing);
     }
-    if !verify_hex(secret, &[body], signature) {
-        return Err(Failure::Mismatch);
-    }
+    matched(verify_hex(secret, &[body], signature))?;
     #[derive(serde::Deserialize)]
     struct Stamp {
         #[serde(rename = "webhookTimestamp")]

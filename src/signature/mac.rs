@@ -45,6 +45,15 @@ pub fn verify_hex(secret: &[u8], parts: &[&[u8]], candidate: &[u8]) -> bool {
     ct_eq(hmac_sha256_hex(secret, parts).as_bytes(), candidate)
 }
 
+/// `Ok` when the signature matched, else a mismatch.
+pub fn matched(ok: bool) -> Result<(), Failure> {
+    if ok {
+        Ok(())
+    } else {
+        Err(Failure::Mismatch)
+    }
+}
+
 /// Constant-time equality (lengths are public).
 pub fn ct_eq(expected: &[u8], candidate: &[u8]) -> bool {
     expected.ct_eq(candidate).into()
@@ -58,11 +67,7 @@ pub fn check_base64(expected: &[u8], candidate: &[u8]) -> Result<(), Failure> {
         return Err(Failure::Missing);
     }
     let decoded = BASE64.decode(candidate).map_err(|_| Failure::Malformed)?;
-    if ct_eq(expected, &decoded) {
-        Ok(())
-    } else {
-        Err(Failure::Mismatch)
-    }
+    matched(ct_eq(expected, &decoded))
 }
 
 /// Shopify (`X-Shopify-Hmac-Sha256`) and LINE (`X-Line-Signature`): base64 HMAC-SHA256 of the raw body.

@@ -1,8 +1,7 @@
 //! Slack request signing: `X-Slack-Signature: v0=<hex HMAC-SHA256(signing secret, "v0:ts:body")>`
 //! with `X-Slack-Request-Timestamp`, within a 5 minute window.
 
-use super::mac::verify_hex;
-use super::timestamp::{check_window, parse_unix_seconds};
+use super::timestamp::verify_timestamped_hex;
 use super::Failure;
 
 pub fn verify_slack(
@@ -13,16 +12,15 @@ pub fn verify_slack(
     tolerance: u64,
     now: i64,
 ) -> Result<(), Failure> {
-    if signature.is_empty() {
-        return Err(Failure::Missing);
-    }
-    let hex = signature.strip_prefix(b"v0=").ok_or(Failure::Malformed)?;
-    check_window(parse_unix_seconds(timestamp)?, now, tolerance)?;
-    if verify_hex(secret, &[b"v0:", timestamp, b":", body], hex) {
-        Ok(())
-    } else {
-        Err(Failure::Mismatch)
-    }
+    verify_timestamped_hex(
+        secret,
+        b"v0=",
+        timestamp,
+        signature,
+        &[b"v0:", timestamp, b":", body],
+        tolerance,
+        now,
+    )
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Stripe: `Stripe-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "t.body")>[,v1=…]`.
 //! Any `v1` may match (secret rotation); `v0` and unknown keys are ignored.
 
-use super::mac::verify_hex;
+use super::mac::{matched, verify_hex};
 use super::timestamp::{check_window, parse_unix_seconds};
 use super::Failure;
 
@@ -32,14 +32,10 @@ pub fn verify_stripe(
     }
     check_window(parse_unix_seconds(timestamp)?, now, tolerance)?;
     // Every candidate is checked, so timing does not tell which one matched.
-    let matched = signatures.iter().fold(false, |any, sig| {
+    let any = signatures.iter().fold(false, |any, sig| {
         verify_hex(secret, &[timestamp, b".", body], sig) | any
     });
-    if matched {
-        Ok(())
-    } else {
-        Err(Failure::Mismatch)
-    }
+    matched(any)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Timestamp windows: a signed request is only good within `tolerance` seconds of now, in both
 //! directions, so a captured request cannot be replayed later (or pre-dated).
 
+use super::mac::{matched, verify_hex};
 use super::Failure;
 
 /// Parses a Unix timestamp in seconds as the headers carry it: ASCII digits only, no sign,
@@ -23,6 +24,25 @@ pub fn check_window(timestamp: i64, now: i64, tolerance: u64) -> Result<(), Fail
     } else {
         Ok(())
     }
+}
+
+/// The shape Chatwoot's and Slack's headers share: a signature `<prefix><lower-case hex HMAC-SHA256
+/// of parts>` and a Unix timestamp that must lie within `tolerance` seconds of `now`.
+pub fn verify_timestamped_hex(
+    secret: &[u8],
+    prefix: &[u8],
+    timestamp: &[u8],
+    signature: &[u8],
+    parts: &[&[u8]],
+    tolerance: u64,
+    now: i64,
+) -> Result<(), Failure> {
+    if signature.is_empty() {
+        return Err(Failure::Missing);
+    }
+    let hex = signature.strip_prefix(prefix).ok_or(Failure::Malformed)?;
+    check_window(parse_unix_seconds(timestamp)?, now, tolerance)?;
+    matched(verify_hex(secret, parts, hex))
 }
 
 /// Seconds since the Unix epoch on this machine's clock.

@@ -54,15 +54,13 @@ fn check_chatwoot(
     tolerance: u64,
     now: i64,
 ) -> RbResult<Option<Symbol>> {
-    guard(ruby, || {
-        let outcome = with_bytes(
-            [secret, timestamp, body, signature],
-            |[secret, timestamp, body, signature]| {
-                sig::verify_chatwoot(secret, timestamp, body, signature, tolerance, now)
-            },
-        );
-        Ok(reason(ruby, outcome))
-    })
+    check(
+        ruby,
+        [secret, timestamp, body, signature],
+        |[secret, timestamp, body, signature]| {
+            sig::verify_chatwoot(secret, timestamp, body, signature, tolerance, now)
+        },
+    )
 }
 
 /// `_native_check_slack(secret, timestamp, body, signature, tolerance, now)` → nil or the reason.
@@ -75,15 +73,13 @@ fn check_slack(
     tolerance: u64,
     now: i64,
 ) -> RbResult<Option<Symbol>> {
-    guard(ruby, || {
-        let outcome = with_bytes(
-            [secret, timestamp, body, signature],
-            |[secret, timestamp, body, signature]| {
-                sig::verify_slack(secret, timestamp, body, signature, tolerance, now)
-            },
-        );
-        Ok(reason(ruby, outcome))
-    })
+    check(
+        ruby,
+        [secret, timestamp, body, signature],
+        |[secret, timestamp, body, signature]| {
+            sig::verify_slack(secret, timestamp, body, signature, tolerance, now)
+        },
+    )
 }
 
 /// The HMAC key of a Standard Webhooks secret; an invalid `whsec_` secret is the operator's error.
@@ -122,13 +118,13 @@ fn check_standard(
 ) -> RbResult<Option<Symbol>> {
     guard(ruby, || {
         let key = standard_key(ruby, secret)?;
-        let outcome = with_bytes(
+        check(
+            ruby,
             [id, timestamp, body, header],
             |[id, timestamp, body, header]| {
                 sig::verify_standard(&key, id, timestamp, body, header, tolerance, now)
             },
-        );
-        Ok(reason(ruby, outcome))
+        )
     })
 }
 
@@ -139,11 +135,8 @@ fn check_hub(
     body: RString,
     header: RString,
 ) -> RbResult<Option<Symbol>> {
-    guard(ruby, || {
-        let outcome = with_bytes([secret, body, header], |[secret, body, header]| {
-            sig::verify_hub(secret, body, header)
-        });
-        Ok(reason(ruby, outcome))
+    check(ruby, [secret, body, header], |[secret, body, header]| {
+        sig::verify_hub(secret, body, header)
     })
 }
 
@@ -154,12 +147,11 @@ fn check_base64(
     body: RString,
     signature: RString,
 ) -> RbResult<Option<Symbol>> {
-    guard(ruby, || {
-        let outcome = with_bytes([secret, body, signature], |[secret, body, signature]| {
-            sig::verify_base64(secret, body, signature)
-        });
-        Ok(reason(ruby, outcome))
-    })
+    check(
+        ruby,
+        [secret, body, signature],
+        |[secret, body, signature]| sig::verify_base64(secret, body, signature),
+    )
 }
 
 /// Copies the bytes of a Ruby String (no other Ruby call happens before the copy is done).
@@ -211,12 +203,11 @@ fn check_linear(
     tolerance: u64,
     now: i64,
 ) -> RbResult<Option<Symbol>> {
-    guard(ruby, || {
-        let outcome = with_bytes([secret, body, signature], |[secret, body, signature]| {
-            sig::verify_linear(secret, body, signature, tolerance, now)
-        });
-        Ok(reason(ruby, outcome))
-    })
+    check(
+        ruby,
+        [secret, body, signature],
+        |[secret, body, signature]| sig::verify_linear(secret, body, signature, tolerance, now),
+    )
 }
 
 /// `_native_check_stripe(secret, body, header, tolerance, now)` → nil or the reason.
@@ -228,11 +219,8 @@ fn check_stripe(
     tolerance: u64,
     now: i64,
 ) -> RbResult<Option<Symbol>> {
-    guard(ruby, || {
-        let outcome = with_bytes([secret, body, header], |[secret, body, header]| {
-            sig::verify_stripe(secret, body, header, tolerance, now)
-        });
-        Ok(reason(ruby, outcome))
+    check(ruby, [secret, body, header], |[secret, body, header]| {
+        sig::verify_stripe(secret, body, header, tolerance, now)
     })
 }
 
@@ -240,6 +228,15 @@ fn reason(ruby: &Ruby, outcome: Result<(), Failure>) -> Option<Symbol> {
     outcome
         .err()
         .map(|failure| ruby.to_symbol(failure.as_str()))
+}
+
+/// Runs a verifier over the bytes of `strings`: nil when it passes, else the reason Symbol.
+fn check<const N: usize>(
+    ruby: &Ruby,
+    strings: [RString; N],
+    verify: impl FnOnce([&[u8]; N]) -> Result<(), Failure>,
+) -> RbResult<Option<Symbol>> {
+    guard(ruby, || Ok(reason(ruby, with_bytes(strings, verify))))
 }
 
 pub fn init(ruby: &Ruby) -> RbResult<()> {
