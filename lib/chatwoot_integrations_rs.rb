@@ -27,6 +27,9 @@ require_relative "integrations/native/delivery_result"
 require_relative "integrations/native/payload"
 require_relative "integrations/native/dispatch"
 require_relative "integrations/native/slack_event"
+require_relative "integrations/native/outcome"
+require_relative "integrations/native/apps"
+require_relative "integrations/native/send_service"
 
 module Integrations
   module Native

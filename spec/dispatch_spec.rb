@@ -223,6 +223,33 @@ RSpec.describe "Integrations::Native.dispatch" do
       expect(result.error).to include("redirect")
     end
 
+    it "follows redirects only when max_redirects is set, and guards every hop" do
+      receiver.respond do |request, _|
+        case request.path
+        when "/moved" then [307, { "Location" => receiver.url("/final") }, ""]
+        when "/to-metadata" then [302, { "Location" => "http://169.254.169.254/latest/meta-data" }, ""]
+        when "/to-localhost" then [302, { "Location" => "http://localhost:#{receiver.port}/final" }, ""]
+        when "/loop" then [302, { "Location" => receiver.url("/loop") }, ""]
+        else [200, {}, "arrived"]
+        end
+      end
+      n.configure { |c| c.max_redirects = 3 }
+      followed = n.dispatch(url: receiver.url("/moved"), payload: {}, secret: "k")
+      expect([followed.success?, followed.status, followed.response_excerpt]).to eq([true, 200, "arrived"])
+
+      metadata = n.dispatch(url: receiver.url("/to-metadata"), payload: {})
+      expect([metadata.success?, metadata.retryable?]).to eq([false, false])
+      expect(metadata.error).to include("address guard").and include("cloud metadata")
+
+      # localhost resolves to 127.0.0.1, which the CIDR allows; a name is checked by the resolver.
+      expect(n.dispatch(url: receiver.url("/to-localhost"), payload: {})).to be_success
+
+      looping = n.dispatch(url: receiver.url("/loop"), payload: {})
+      expect([looping.success?, looping.retryable?]).to eq([false, false])
+      expect(looping.error).to include("redirect")
+      expect(receiver.received.count { |r| r.path == "/loop" }).to eq(4)
+    end
+
     it "caps the response excerpt at 64 KiB" do
       receiver.respond { [200, {}, "x" * (1024 * 1024)] }
       result = n.dispatch(url: receiver.url, payload: {})

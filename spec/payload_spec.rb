@@ -58,6 +58,8 @@ end
 
 RSpec.describe Integrations::Native::Payload do
   let(:rng) { Random.new(RSpec.configuration.seed) }
+  # Under GC_STRESS=1 every allocation runs the GC, so the random sweeps are kept small there.
+  let(:iterations) { ENV["GC_STRESS"] == "1" ? 10 : 500 }
 
   def nested(depth)
     root = []
@@ -67,7 +69,7 @@ RSpec.describe Integrations::Native::Payload do
 
   describe ".dump" do
     it "is byte-identical to JSON.generate on many random trees" do
-      500.times do
+      iterations.times do
         tree = RandomTree.tree(rng)
         expected = JSON.generate(tree)
         actual = described_class.dump(tree)
@@ -91,8 +93,8 @@ RSpec.describe Integrations::Native::Payload do
     end
 
     it "prints every float as Float#to_s does (random bit patterns, ties to even included)" do
-      floats = Array.new(20_000) { [rng.bytes(8)].pack("a8").unpack1("E") }.select(&:finite?)
-      floats += Array.new(2_000) { (rng.rand(2**53) + 0.25 * rng.rand(4)) * (2**rng.rand(0..10)) }
+      floats = Array.new(iterations * 40) { [rng.bytes(8)].pack("a8").unpack1("E") }.select(&:finite?)
+      floats += Array.new(iterations * 4) { (rng.rand(2**53) + 0.25 * rng.rand(4)) * (2**rng.rand(0..10)) }
       mismatches = floats.reject { |f| described_class.dump([f]) == "[#{f}]" }
       expect(mismatches).to eq([])
     end
@@ -170,7 +172,7 @@ RSpec.describe Integrations::Native::Payload do
       seed = RSpec.configuration.seed
       failures = with_active_support do
         rng = Random.new(seed)
-        trees = Array.new(300) { RandomTree.tree(rng) }
+        trees = Array.new(ENV["GC_STRESS"] == "1" ? 10 : 300) { RandomTree.tree(rng) }
         zone = ActiveSupport::TimeZone["America/Sao_Paulo"]
         model = Struct.new(:id, :name) { def as_json(*) = { "id" => id, "name" => name, "kind" => "model" } }
         special = [

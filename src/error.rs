@@ -15,6 +15,8 @@ pub enum Error {
     Signature(Failure),
     /// Settings that cannot work (Ruby `ConfigurationError`).
     Configuration(String),
+    /// A provider answered with an error the caller must handle (Ruby `DeliveryError`).
+    Delivery(String),
     /// Something on our side failed that the caller could not have prevented (Ruby `InternalError`).
     Internal(String),
 }
@@ -24,7 +26,9 @@ impl fmt::Display for Error {
         match self {
             Error::InvalidArgument(msg) => f.write_str(msg),
             Error::Signature(failure) => write!(f, "signature verification failed: {failure}"),
-            Error::Configuration(msg) | Error::Internal(msg) => f.write_str(msg),
+            Error::Configuration(msg) | Error::Delivery(msg) | Error::Internal(msg) => {
+                f.write_str(msg)
+            }
         }
     }
 }

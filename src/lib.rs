@@ -7,6 +7,7 @@
 
 pub mod dispatch;
 pub mod error;
+pub mod hooks;
 pub mod payload;
 pub mod providers;
 pub mod secret;

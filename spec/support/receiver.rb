@@ -51,7 +51,7 @@ class TestReceiver
   private
 
   def handle(req, res)
-    request = Request.new(path: req.path, headers: req.header, body: req.body.to_s.force_encoding(Encoding::UTF_8))
+    request = Request.new(path: req.path, headers: req.header, body: String.new(req.body.to_s, encoding: Encoding::UTF_8))
     index = @lock.synchronize { @log << request; @log.size - 1 }
     status, headers, body = @responder.call(request, index)
     res.status = status

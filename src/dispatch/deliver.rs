@@ -152,7 +152,7 @@ async fn attempt(
         .timeout(timeout);
     let response = match request.send().await {
         Ok(response) => response,
-        Err(e) => return failure(&e, timeout),
+        Err(e) => return failure(&e, timeout).into(),
     };
     let status = response.status().as_u16();
     let retry_after = response
@@ -171,7 +171,7 @@ async fn attempt(
 
 /// Reads at most `limit` bytes of the response body before `deadline`; the rest is never buffered
 /// (dropping the response closes the connection instead of draining it).
-async fn read_excerpt(
+pub(super) async fn read_excerpt(
     mut response: reqwest::Response,
     limit: usize,
     deadline: tokio::time::Instant,
@@ -190,14 +190,31 @@ async fn read_excerpt(
     excerpt
 }
 
+/// A request that got no HTTP answer: what happened, and whether to try again (later, or at once).
+pub(super) struct TransportFailure {
+    pub error: String,
+    pub retryable: bool,
+    pub quick_retry: bool,
+}
+
+impl From<TransportFailure> for Attempt {
+    fn from(f: TransportFailure) -> Self {
+        Attempt::Failed {
+            error: f.error,
+            retryable: f.retryable,
+            quick_retry: f.quick_retry,
+        }
+    }
+}
+
 /// Describes a transport failure without the URL (reqwest's own text includes it, and URLs can carry
 /// tokens) and decides whether it is worth retrying.
-fn failure(e: &reqwest::Error, timeout: Duration) -> Attempt {
+pub(super) fn failure(e: &reqwest::Error, timeout: Duration) -> TransportFailure {
     let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
     let mut root = None;
     while let Some(cause) = source {
         if let Some(refusal) = cause.downcast_ref::<Refusal>() {
-            return Attempt::Failed {
+            return TransportFailure {
                 error: refusal.to_string(),
                 retryable: false,
                 quick_retry: false,
@@ -210,25 +227,25 @@ fn failure(e: &reqwest::Error, timeout: Duration) -> Attempt {
         .map(|c| c.to_string())
         .unwrap_or_else(|| "unknown error".into());
     if e.is_timeout() {
-        Attempt::Failed {
+        TransportFailure {
             error: format!("timed out after {:.1}s", timeout.as_secs_f64()),
             retryable: true,
             quick_retry: false,
         }
     } else if e.is_redirect() {
-        Attempt::Failed {
+        TransportFailure {
             error: format!("redirect refused: {detail}"),
             retryable: false,
             quick_retry: false,
         }
     } else if e.is_connect() {
-        Attempt::Failed {
+        TransportFailure {
             error: format!("connection failed: {detail}"),
             retryable: true,
             quick_retry: true,
         }
     } else {
-        Attempt::Failed {
+        TransportFailure {
             error: format!("request failed: {detail}"),
             retryable: true,
             quick_retry: false,

@@ -11,6 +11,7 @@ mod deliver;
 mod engine;
 mod guard;
 mod headers;
+mod provider;
 mod resolver;
 mod urls;
 
@@ -24,6 +25,7 @@ pub use config::{parse_cidr, DispatchConfig};
 pub use engine::{configure, current_config, engine, Engine};
 pub use guard::{classify as classify_address, AddressClass, GuardPolicy, Refusal};
 pub use headers::Scheme;
+pub use provider::{post as provider_post, ProviderFailure, ProviderReply};
 pub use urls::redacted;
 
 use crate::secret::Secret;

@@ -1,3 +1,9 @@
 //! What the providers send us and what we send them. One file per provider.
 
+pub mod openai;
+mod outcome;
+pub mod send_service;
+pub mod slack;
 pub mod slack_event;
+
+pub use outcome::{Outcome, OutcomeKind};

@@ -56,6 +56,7 @@ pub fn to_ruby(ruby: &Ruby, err: CoreError) -> Error {
         CoreError::InvalidArgument(_) => ruby.exception_arg_error(),
         CoreError::Signature(_) => ruby.get_inner(&SIGNATURE_ERROR),
         CoreError::Configuration(_) => ruby.get_inner(&CONFIGURATION_ERROR),
+        CoreError::Delivery(_) => ruby.get_inner(&DELIVERY_ERROR),
         CoreError::Internal(_) => ruby.get_inner(&INTERNAL_ERROR),
     };
     Error::new(class, message)

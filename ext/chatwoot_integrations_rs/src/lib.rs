@@ -5,6 +5,7 @@ mod dispatch;
 mod errors;
 mod helpers;
 mod payload;
+mod send_service;
 mod signature;
 mod slack;
 
@@ -20,5 +21,6 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     dispatch::init(ruby)?;
     slack::init(ruby)?;
     payload::init(ruby)?;
+    send_service::init(ruby)?;
     Ok(())
 }

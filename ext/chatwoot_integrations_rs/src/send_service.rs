@@ -1,0 +1,119 @@
+//! `Integrations::Native::SendService` and `Apps`: the native halves. The Ruby face reads Chatwoot's
+//! duck-typed hook and message into a Hash of plain values; this decides, performs the provider
+//! call with the GVL released (interruptible), and returns the outcome as a tuple.
+
+use chatwoot_integrations::dispatch;
+use chatwoot_integrations::hooks::apps;
+use chatwoot_integrations::providers::send_service::{self, Prepared, SendInput};
+use chatwoot_integrations::providers::Outcome;
+use chatwoot_integrations::secret::Secret;
+use chatwoot_integrations::Error as CoreError;
+use magnus::{function, prelude::*, IntoValue, RArray, RHash, RModule, RString, Ruby, Value};
+
+use crate::errors::{self, to_ruby};
+use crate::helpers::{bytes::with_bytes, gvl, panic::guard, RbResult};
+
+fn settings_from(ruby: &Ruby, json: RString) -> RbResult<apps::Settings> {
+    with_bytes([json], |[json]| apps::parse_settings(json)).map_err(|e| to_ruby(ruby, e))
+}
+
+/// Reads the input Hash the Ruby face builds (String keys).
+fn input_from(ruby: &Ruby, hash: RHash) -> RbResult<SendInput> {
+    let token: Option<RString> = hash.lookup("access_token")?;
+    Ok(SendInput {
+        app_id: hash.fetch("app_id")?,
+        settings: settings_from(ruby, hash.fetch("settings_json")?)?,
+        access_token: token.map(|t| Secret::new(with_bytes([t], |[t]| t.to_vec()))),
+        reference_id: hash.lookup("reference_id")?,
+        content: hash
+            .lookup::<_, Option<String>>("content")?
+            .unwrap_or_default(),
+        incoming: hash.lookup::<_, Option<bool>>("incoming")?.unwrap_or(false),
+        outgoing: hash.lookup::<_, Option<bool>>("outgoing")?.unwrap_or(false),
+        sender_name: hash.lookup("sender_name")?,
+        conversation_identifier: hash.lookup("conversation_identifier")?,
+        account_name: hash
+            .lookup::<_, Option<String>>("account_name")?
+            .unwrap_or_default(),
+        history: hash
+            .lookup::<_, Option<Vec<(bool, String)>>>("history")?
+            .unwrap_or_default(),
+        base_url: hash.fetch("base_url")?,
+    })
+}
+
+/// `[kind, content, replies, identifier, reason, retry_after]`
+fn outcome_tuple(ruby: &Ruby, o: Outcome) -> RbResult<RArray> {
+    let values: [Value; 6] = [
+        ruby.to_symbol(o.kind.as_str()).into_value_with(ruby),
+        o.content.into_value_with(ruby),
+        ruby.ary_from_vec(o.replies).into_value_with(ruby),
+        o.identifier.into_value_with(ruby),
+        o.reason.into_value_with(ruby),
+        o.retry_after.map(|d| d.as_secs_f64()).into_value_with(ruby),
+    ];
+    Ok(ruby.ary_new_from_values(&values))
+}
+
+/// `_native_perform(input)` → the outcome tuple; ConfigurationError / DeliveryError otherwise.
+fn perform(ruby: &Ruby, input: RHash) -> RbResult<RArray> {
+    guard(ruby, || {
+        let input = input_from(ruby, input)?;
+        let outcome = match send_service::prepare(&input).map_err(|e| to_ruby(ruby, e))? {
+            Prepared::Skip(outcome) => outcome,
+            Prepared::Call(call) => {
+                let engine = dispatch::engine().map_err(|e| to_ruby(ruby, e))?;
+                let runtime = engine.runtime.clone();
+                let timeout = engine.config.timeout;
+                let result: Result<Outcome, CoreError> =
+                    gvl::block_on(ruby, &runtime, send_service::perform(engine, call, timeout))?;
+                result.map_err(|e| to_ruby(ruby, e))?
+            }
+        };
+        outcome_tuple(ruby, outcome)
+    })
+}
+
+/// `_native_validate(app_id, settings_json)` → `[[field, message], …]` (empty when valid); nil for an unknown app.
+fn validate(ruby: &Ruby, app_id: String, settings_json: RString) -> RbResult<Option<RArray>> {
+    guard(ruby, || {
+        let Some(app) = apps::find(&app_id) else {
+            return Ok(None);
+        };
+        let settings = settings_from(ruby, settings_json)?;
+        let errors = apps::validate(app, &settings);
+        let array = ruby.ary_new_capa(errors.len());
+        for (field, message) in errors {
+            array.push(ruby.ary_new_from_values(&[
+                ruby.str_new(&field).as_value(),
+                ruby.str_new(&message).as_value(),
+            ]))?;
+        }
+        Ok(Some(array))
+    })
+}
+
+/// `_native_apps` → `[[id, name, hook_type, oauth, [[field, label, required], …]], …]`
+fn list(ruby: &Ruby) -> RbResult<RArray> {
+    guard(ruby, || {
+        let array = ruby.ary_new_capa(apps::APPS.len());
+        for app in apps::APPS {
+            let fields = ruby.ary_new_capa(app.fields.len());
+            for f in app.fields {
+                fields.push((f.name, f.label, f.required))?;
+            }
+            array.push((app.id, app.name, app.hook_type.as_str(), app.oauth, fields))?;
+        }
+        Ok(array)
+    })
+}
+
+pub fn init(ruby: &Ruby) -> RbResult<()> {
+    let native = errors::native_module(ruby)?;
+    let send: RModule = native.define_module("SendServiceNative")?;
+    send.define_singleton_method("_native_perform", function!(perform, 1))?;
+    let apps_module: RModule = native.define_module("Apps")?;
+    apps_module.define_singleton_method("_native_validate", function!(validate, 2))?;
+    apps_module.define_singleton_method("_native_apps", function!(list, 0))?;
+    Ok(())
+}

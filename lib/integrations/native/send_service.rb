@@ -1,0 +1,89 @@
+# frozen_string_literal: true
+
+module Integrations
+  module Native
+    # For an integration hook and a message: decide whether to act, build the provider's request,
+    # perform it (GVL released, interruptible) and answer with an Outcome for Chatwoot to apply.
+    #
+    #   outcome = Integrations::Native::SendService.new(hook: hook, message: message).perform
+    #
+    # hook and message are duck-typed like Chatwoot's models: hook.app_id, hook.active? (or status),
+    # hook.settings (String keys), hook.access_token, hook.reference_id; message.content,
+    # message.incoming?, message.outgoing?, message.sender (name), message.conversation (identifier,
+    # account.name, messages.last(10)). Unknown apps and invalid settings raise ConfigurationError
+    # before any request; provider errors that are not an Outcome raise DeliveryError.
+    class SendService
+      HISTORY = 10
+
+      def initialize(hook:, message:)
+        @hook = hook
+        @message = message
+      end
+
+      def perform
+        app_id = @hook.app_id.to_s
+        raise ConfigurationError, "unknown app #{app_id.inspect}" unless Apps.find(app_id)
+        return Outcome.noop("the hook is not active") unless active?
+
+        app_id == "webhook" ? deliver_webhook : Outcome.from_native(SendServiceNative._native_perform(input(app_id)))
+      end
+
+      private
+
+      def active?
+        @hook.respond_to?(:active?) ? @hook.active? : @hook.status.to_s == "enabled"
+      end
+
+      def settings
+        (@hook.respond_to?(:settings) && @hook.settings) || {}
+      end
+
+      def conversation
+        @message.respond_to?(:conversation) ? @message.conversation : nil
+      end
+
+      def input(app_id)
+        {
+          "app_id" => app_id,
+          "settings_json" => Payload.dump(settings),
+          "access_token" => @hook.respond_to?(:access_token) ? @hook.access_token&.to_s : nil,
+          "reference_id" => @hook.respond_to?(:reference_id) ? @hook.reference_id&.to_s : nil,
+          "content" => @message.content.to_s,
+          "incoming" => @message.incoming? ? true : false,
+          "outgoing" => @message.outgoing? ? true : false,
+          "sender_name" => @message.sender&.name&.to_s,
+          "conversation_identifier" => conversation&.identifier&.to_s,
+          "account_name" => conversation&.account&.name.to_s,
+          "history" => history,
+          "base_url" => base_url(app_id),
+        }
+      end
+
+      def history
+        messages = conversation&.messages
+        return [] unless messages
+
+        messages.last(HISTORY).map { |m| [m.incoming? ? true : false, m.content.to_s] }
+      end
+
+      def base_url(app_id)
+        config = Native.config
+        { "slack" => config.slack_api_url, "openai" => config.openai_api_url,
+          "dialogflow" => config.dialogflow_api_url, "linear" => config.linear_api_url }.fetch(app_id, "")
+      end
+
+      # The generic webhook app: the message event through the dispatcher, signed with the hook's secret.
+      def deliver_webhook
+        problems = Apps.validate("webhook", settings)
+        raise ConfigurationError, "invalid webhook settings: #{problems.map { |f, m| "#{f}: #{m}" }.join("; ")}" if problems.any?
+
+        payload = @message.respond_to?(:webhook_data) ? @message.webhook_data : { "content" => @message.content.to_s }
+        result = Native.dispatch(url: settings["url"], secret: settings["secret"], payload: payload, event: "message_created")
+        return Outcome.noop("delivered") if result.success?
+        return Outcome.new(kind: :retry, reason: result.error, retry_after: result.retry_after) if result.retryable?
+
+        raise DeliveryError, "webhook: #{result.error}"
+      end
+    end
+  end
+end

@@ -1,0 +1,93 @@
+//! Provider API calls (Slack, OpenAI, …) on the same engine as webhooks: the same pooled client,
+//! concurrency permits, timeouts and address guard (public provider hosts pass it as any public
+//! host does; a self-hosted OpenAI-compatible server on a private network needs an allowance).
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+
+use super::classify::parse_retry_after;
+use super::deliver::{failure, read_excerpt};
+use super::engine::Engine;
+use super::urls::{check_literal_host, parse_endpoint_url};
+use crate::secret::Secret;
+
+/// Provider answers larger than this are cut (and then fail to parse): none of ours come near it.
+const MAX_PROVIDER_RESPONSE: usize = 4 * 1024 * 1024;
+
+/// An HTTP answer from a provider.
+#[derive(Debug, Clone)]
+pub struct ProviderReply {
+    pub status: u16,
+    pub retry_after: Option<Duration>,
+    pub body: Vec<u8>,
+}
+
+/// No HTTP answer: the message (never the URL or token), and whether a later try may work.
+#[derive(Debug, Clone)]
+pub struct ProviderFailure {
+    pub message: String,
+    pub retryable: bool,
+}
+
+/// POSTs `body` to `url` with a Bearer token (when given) and waits for the whole answer.
+pub async fn post(
+    engine: &Engine,
+    url: &str,
+    bearer: Option<&Secret>,
+    content_type: &'static str,
+    body: Vec<u8>,
+    timeout: Duration,
+) -> Result<ProviderReply, ProviderFailure> {
+    let url = parse_endpoint_url(url).map_err(|message| ProviderFailure {
+        message,
+        retryable: false,
+    })?;
+    check_literal_host(&engine.config.guard, &url).map_err(|r| ProviderFailure {
+        message: r.to_string(),
+        retryable: false,
+    })?;
+    let Ok(_permit) = engine.permits.acquire().await else {
+        return Err(ProviderFailure {
+            message: "the delivery engine is shutting down".into(),
+            retryable: true,
+        });
+    };
+    let mut request = engine
+        .client
+        .post(url)
+        .header(CONTENT_TYPE, content_type)
+        .body(body)
+        .timeout(timeout);
+    if let Some(token) = bearer {
+        let mut value =
+            HeaderValue::from_bytes(&[b"Bearer ", token.expose()].concat()).map_err(|_| {
+                ProviderFailure {
+                    message: "the access token is not a valid header value".into(),
+                    retryable: false,
+                }
+            })?;
+        value.set_sensitive(true);
+        request = request.header(AUTHORIZATION, value);
+    }
+    let deadline = tokio::time::Instant::now() + timeout;
+    let response = request.send().await.map_err(|e| {
+        let f = failure(&e, timeout);
+        ProviderFailure {
+            message: f.error,
+            retryable: f.retryable,
+        }
+    })?;
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, SystemTime::now()));
+    let body = read_excerpt(response, MAX_PROVIDER_RESPONSE, deadline).await;
+    Ok(ProviderReply {
+        status,
+        retry_after,
+        body,
+    })
+}

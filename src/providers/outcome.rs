@@ -1,0 +1,92 @@
+//! What a provider call means for Chatwoot's models: the Ruby side applies it.
+
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutcomeKind {
+    /// Create a reply message with `content` (and `replies`).
+    Reply,
+    /// Store `identifier` (Slack's thread ts) as the conversation's identifier.
+    Identifier,
+    /// Disable the hook (and prompt re-authorization): `reason` says why.
+    DisableHook,
+    /// Try again later, after `retry_after` when the provider said.
+    Retry,
+    /// Open the conversation for a human agent (with any `replies` first).
+    Handoff,
+    /// Nothing to do.
+    Noop,
+}
+
+impl OutcomeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutcomeKind::Reply => "reply",
+            OutcomeKind::Identifier => "identifier",
+            OutcomeKind::DisableHook => "disable_hook",
+            OutcomeKind::Retry => "retry",
+            OutcomeKind::Handoff => "handoff",
+            OutcomeKind::Noop => "noop",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub kind: OutcomeKind,
+    pub content: Option<String>,
+    pub replies: Vec<String>,
+    pub identifier: Option<String>,
+    pub reason: Option<String>,
+    pub retry_after: Option<Duration>,
+}
+
+impl Outcome {
+    fn of(kind: OutcomeKind) -> Self {
+        Outcome {
+            kind,
+            content: None,
+            replies: Vec::new(),
+            identifier: None,
+            reason: None,
+            retry_after: None,
+        }
+    }
+
+    pub fn noop(reason: impl Into<String>) -> Self {
+        Outcome {
+            reason: Some(reason.into()),
+            ..Outcome::of(OutcomeKind::Noop)
+        }
+    }
+
+    pub fn reply(content: String) -> Self {
+        Outcome {
+            replies: vec![content.clone()],
+            content: Some(content),
+            ..Outcome::of(OutcomeKind::Reply)
+        }
+    }
+
+    pub fn identifier(identifier: String) -> Self {
+        Outcome {
+            identifier: Some(identifier),
+            ..Outcome::of(OutcomeKind::Identifier)
+        }
+    }
+
+    pub fn disable_hook(reason: impl Into<String>) -> Self {
+        Outcome {
+            reason: Some(reason.into()),
+            ..Outcome::of(OutcomeKind::DisableHook)
+        }
+    }
+
+    pub fn retry(reason: impl Into<String>, retry_after: Option<Duration>) -> Self {
+        Outcome {
+            reason: Some(reason.into()),
+            retry_after,
+            ..Outcome::of(OutcomeKind::Retry)
+        }
+    }
+}

@@ -1,0 +1,247 @@
+//! SendService: for a hook and a message, decide whether to act, build the provider's request,
+//! perform it, and answer with an Outcome. Everything that can be decided without the network
+//! (unknown app, invalid settings, wrong direction, missing token) is decided in `prepare`, before
+//! any request is made.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::{openai, slack, Outcome};
+use crate::dispatch::{provider_post, Engine, ProviderFailure};
+use crate::hooks::apps;
+use crate::secret::Secret;
+use crate::{Error, Result};
+
+/// What the Ruby side reads off Chatwoot's hook and message (duck-typed there), as plain data.
+#[derive(Debug, Clone, Default)]
+pub struct SendInput {
+    pub app_id: String,
+    pub settings: Value,
+    pub access_token: Option<Secret>,
+    pub reference_id: Option<String>,
+    pub content: String,
+    pub incoming: bool,
+    pub outgoing: bool,
+    pub sender_name: Option<String>,
+    pub conversation_identifier: Option<String>,
+    pub account_name: String,
+    /// The conversation's last messages, oldest first: (incoming?, content).
+    pub history: Vec<(bool, String)>,
+    /// The provider's base URL from the configuration (slack_api_url, openai_api_url, …).
+    pub base_url: String,
+}
+
+/// A provider request ready to send, or the decision that none is needed.
+#[derive(Debug)]
+pub enum Prepared {
+    Skip(Outcome),
+    Call(Call),
+}
+
+#[derive(Debug)]
+pub struct Call {
+    app: &'static str,
+    url: String,
+    token: Secret,
+    body: Vec<u8>,
+    threaded: bool,
+}
+
+fn setting<'a>(settings: &'a Value, name: &str) -> Option<&'a str> {
+    settings
+        .get(name)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+fn endpoint(base_url: &str, path: &str) -> String {
+    format!("{}/{}", base_url.trim_end_matches('/'), path)
+}
+
+/// Everything decided before the network: validation, direction, the request itself.
+pub fn prepare(input: &SendInput) -> Result<Prepared> {
+    let app = apps::find(&input.app_id)
+        .ok_or_else(|| Error::Configuration(format!("unknown app {:?}", input.app_id)))?;
+    let problems = apps::validate(app, &input.settings);
+    if !problems.is_empty() {
+        let list: Vec<String> = problems
+            .into_iter()
+            .map(|(field, message)| format!("{field}: {message}"))
+            .collect();
+        return Err(Error::Configuration(format!(
+            "invalid {} settings: {}",
+            app.id,
+            list.join("; ")
+        )));
+    }
+    match app.id {
+        "slack" => prepare_slack(input),
+        "openai" => prepare_openai(input),
+        other => Err(Error::Configuration(format!(
+            "the {other} app is not handled by SendService"
+        ))),
+    }
+}
+
+fn prepare_slack(input: &SendInput) -> Result<Prepared> {
+    if !input.outgoing {
+        return Ok(Prepared::Skip(Outcome::noop(
+            "slack posts outgoing messages only",
+        )));
+    }
+    let token = input
+        .access_token
+        .clone()
+        .ok_or_else(|| Error::Configuration("the slack hook has no access_token".into()))?;
+    let channel = setting(&input.settings, "channel_id")
+        .or(input.reference_id.as_deref().filter(|r| !r.is_empty()))
+        .ok_or_else(|| {
+            Error::Configuration(
+                "the slack hook has no channel (settings channel_id or reference_id)".into(),
+            )
+        })?;
+    let thread_ts = input
+        .conversation_identifier
+        .as_deref()
+        .filter(|t| !t.is_empty());
+    let text = slack::message_text(input.sender_name.as_deref(), &input.content);
+    Ok(Prepared::Call(Call {
+        app: "slack",
+        url: endpoint(&input.base_url, "chat.postMessage"),
+        token,
+        body: slack::post_message_body(channel, &text, thread_ts),
+        threaded: thread_ts.is_some(),
+    }))
+}
+
+fn prepare_openai(input: &SendInput) -> Result<Prepared> {
+    if !input.incoming {
+        return Ok(Prepared::Skip(Outcome::noop(
+            "openai answers incoming messages only",
+        )));
+    }
+    if input.content.trim().is_empty() {
+        return Ok(Prepared::Skip(Outcome::noop("the message has no text")));
+    }
+    let api_key = setting(&input.settings, "api_key")
+        .ok_or_else(|| Error::Configuration("openai: api_key is required".into()))?;
+    let model = setting(&input.settings, "model").unwrap_or(openai::DEFAULT_MODEL);
+    let system = openai::system_prompt(
+        setting(&input.settings, "system_prompt"),
+        &input.account_name,
+    );
+    Ok(Prepared::Call(Call {
+        app: "openai",
+        url: endpoint(&input.base_url, "chat/completions"),
+        token: Secret::new(api_key),
+        body: openai::chat_body(model, &system, &input.history),
+        threaded: false,
+    }))
+}
+
+/// Performs a prepared call on the engine and reads the answer.
+pub async fn perform(engine: Arc<Engine>, call: Call, timeout: Duration) -> Result<Outcome> {
+    let reply = match provider_post(
+        &engine,
+        &call.url,
+        Some(&call.token),
+        "application/json; charset=utf-8",
+        call.body,
+        timeout,
+    )
+    .await
+    {
+        Ok(reply) => reply,
+        Err(ProviderFailure {
+            message,
+            retryable: true,
+        }) => return Ok(Outcome::retry(format!("{}: {message}", call.app), None)),
+        Err(ProviderFailure {
+            message,
+            retryable: false,
+        }) => return Err(Error::Configuration(format!("{}: {message}", call.app))),
+    };
+    match call.app {
+        "slack" => slack::interpret(&reply, call.threaded),
+        _ => openai::interpret(&reply),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn slack_input() -> SendInput {
+        SendInput {
+            app_id: "slack".into(),
+            settings: json!({}),
+            access_token: Some(Secret::new("xoxb-1")),
+            reference_id: Some("C123".into()),
+            content: "hi".into(),
+            outgoing: true,
+            sender_name: Some("Sam".into()),
+            base_url: "https://slack.com/api/".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn decisions_before_the_network() {
+        let Prepared::Call(call) = prepare(&slack_input()).unwrap() else {
+            panic!("expected a call")
+        };
+        assert_eq!(call.url, "https://slack.com/api/chat.postMessage");
+        assert!(!call.threaded);
+        assert!(matches!(
+            prepare(&SendInput {
+                outgoing: false,
+                ..slack_input()
+            })
+            .unwrap(),
+            Prepared::Skip(_)
+        ));
+        let no_token = prepare(&SendInput {
+            access_token: None,
+            ..slack_input()
+        })
+        .unwrap_err();
+        assert!(no_token.to_string().contains("access_token"));
+        let no_channel = prepare(&SendInput {
+            reference_id: None,
+            ..slack_input()
+        })
+        .unwrap_err();
+        assert!(no_channel.to_string().contains("channel"));
+        assert!(prepare(&SendInput {
+            app_id: "fax".into(),
+            ..slack_input()
+        })
+        .unwrap_err()
+        .to_string()
+        .contains("unknown app"));
+        let openai = SendInput {
+            app_id: "openai".into(),
+            settings: json!({}),
+            incoming: true,
+            ..slack_input()
+        };
+        assert!(prepare(&openai)
+            .unwrap_err()
+            .to_string()
+            .contains("API key is required"));
+        let thread = SendInput {
+            conversation_identifier: Some("1.5".into()),
+            ..slack_input()
+        };
+        let Prepared::Call(call) = prepare(&thread).unwrap() else {
+            panic!()
+        };
+        assert!(call.threaded);
+        // The token never shows in Debug output.
+        assert!(!format!("{call:?}").contains("xoxb-1"));
+    }
+}
