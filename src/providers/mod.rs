@@ -1,5 +1,6 @@
 //! What the providers send us and what we send them. One file per provider.
 
+pub mod dialogflow;
 pub mod openai;
 mod outcome;
 pub mod send_service;

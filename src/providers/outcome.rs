@@ -75,6 +75,10 @@ impl Outcome {
         }
     }
 
+    pub fn handoff() -> Self {
+        Outcome::of(OutcomeKind::Handoff)
+    }
+
     pub fn disable_hook(reason: impl Into<String>) -> Self {
         Outcome {
             reason: Some(reason.into()),

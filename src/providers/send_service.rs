@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use super::dialogflow::{self, DialogflowCall, ServiceAccount};
 use super::{openai, slack, Outcome};
 use crate::dispatch::{provider_post, Engine, ProviderFailure};
 use crate::hooks::apps;
@@ -31,13 +32,25 @@ pub struct SendInput {
     pub history: Vec<(bool, String)>,
     /// The provider's base URL from the configuration (slack_api_url, openai_api_url, …).
     pub base_url: String,
+    /// Google's token endpoint (c.google_token_url), for Dialogflow.
+    pub token_url: String,
+    /// The Dialogflow session: the conversation's contact source id (or its id).
+    pub session_id: String,
 }
 
 /// A provider request ready to send, or the decision that none is needed.
 #[derive(Debug)]
 pub enum Prepared {
     Skip(Outcome),
-    Call(Call),
+    Request(Request),
+}
+
+#[derive(Debug)]
+pub enum Request {
+    /// One Bearer-authenticated JSON POST (Slack, OpenAI).
+    Bearer(Call),
+    /// A token exchange (cached) and detectIntent.
+    Dialogflow(DialogflowCall),
 }
 
 #[derive(Debug)]
@@ -80,6 +93,7 @@ pub fn prepare(input: &SendInput) -> Result<Prepared> {
     match app.id {
         "slack" => prepare_slack(input),
         "openai" => prepare_openai(input),
+        "dialogflow" => prepare_dialogflow(input),
         other => Err(Error::Configuration(format!(
             "the {other} app is not handled by SendService"
         ))),
@@ -108,13 +122,13 @@ fn prepare_slack(input: &SendInput) -> Result<Prepared> {
         .as_deref()
         .filter(|t| !t.is_empty());
     let text = slack::message_text(input.sender_name.as_deref(), &input.content);
-    Ok(Prepared::Call(Call {
+    Ok(Prepared::Request(Request::Bearer(Call {
         app: "slack",
         url: endpoint(&input.base_url, "chat.postMessage"),
         token,
         body: slack::post_message_body(channel, &text, thread_ts),
         threaded: thread_ts.is_some(),
-    }))
+    })))
 }
 
 fn prepare_openai(input: &SendInput) -> Result<Prepared> {
@@ -133,19 +147,52 @@ fn prepare_openai(input: &SendInput) -> Result<Prepared> {
         setting(&input.settings, "system_prompt"),
         &input.account_name,
     );
-    Ok(Prepared::Call(Call {
+    Ok(Prepared::Request(Request::Bearer(Call {
         app: "openai",
         url: endpoint(&input.base_url, "chat/completions"),
         token: Secret::new(api_key),
         body: openai::chat_body(model, &system, &input.history),
         threaded: false,
-    }))
+    })))
 }
 
-/// Performs a prepared call on the engine and reads the answer.
-pub async fn perform(engine: Arc<Engine>, call: Call, timeout: Duration) -> Result<Outcome> {
+fn prepare_dialogflow(input: &SendInput) -> Result<Prepared> {
+    if !input.incoming {
+        return Ok(Prepared::Skip(Outcome::noop(
+            "dialogflow answers incoming messages only",
+        )));
+    }
+    if input.content.trim().is_empty() {
+        return Ok(Prepared::Skip(Outcome::noop("the message has no text")));
+    }
+    let credentials = input.settings.get("credentials").unwrap_or(&Value::Null);
+    Ok(Prepared::Request(Request::Dialogflow(DialogflowCall {
+        account: ServiceAccount::from_setting(credentials)?,
+        project: setting(&input.settings, "project_id")
+            .unwrap_or_default()
+            .to_string(),
+        region: setting(&input.settings, "region").map(String::from),
+        language: setting(&input.settings, "language_code")
+            .unwrap_or(dialogflow::DEFAULT_LANGUAGE)
+            .to_string(),
+        session: input.session_id.clone(),
+        text: input.content.clone(),
+        api_url: input.base_url.clone(),
+        token_url: input.token_url.clone(),
+    })))
+}
+
+/// Performs a prepared request on the engine and reads the answer.
+pub async fn perform(engine: Arc<Engine>, request: Request, timeout: Duration) -> Result<Outcome> {
+    match request {
+        Request::Bearer(call) => perform_bearer(&engine, call, timeout).await,
+        Request::Dialogflow(call) => dialogflow::perform(&engine, call, timeout).await,
+    }
+}
+
+async fn perform_bearer(engine: &Engine, call: Call, timeout: Duration) -> Result<Outcome> {
     let reply = match provider_post(
-        &engine,
+        engine,
         &call.url,
         Some(&call.token),
         "application/json; charset=utf-8",
@@ -191,7 +238,7 @@ mod tests {
 
     #[test]
     fn decisions_before_the_network() {
-        let Prepared::Call(call) = prepare(&slack_input()).unwrap() else {
+        let Prepared::Request(Request::Bearer(call)) = prepare(&slack_input()).unwrap() else {
             panic!("expected a call")
         };
         assert_eq!(call.url, "https://slack.com/api/chat.postMessage");
@@ -237,7 +284,7 @@ mod tests {
             conversation_identifier: Some("1.5".into()),
             ..slack_input()
         };
-        let Prepared::Call(call) = prepare(&thread).unwrap() else {
+        let Prepared::Request(Request::Bearer(call)) = prepare(&thread).unwrap() else {
             panic!()
         };
         assert!(call.threaded);

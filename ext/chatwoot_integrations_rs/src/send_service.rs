@@ -39,6 +39,12 @@ fn input_from(ruby: &Ruby, hash: RHash) -> RbResult<SendInput> {
             .lookup::<_, Option<Vec<(bool, String)>>>("history")?
             .unwrap_or_default(),
         base_url: hash.fetch("base_url")?,
+        token_url: hash
+            .lookup::<_, Option<String>>("token_url")?
+            .unwrap_or_default(),
+        session_id: hash
+            .lookup::<_, Option<String>>("session_id")?
+            .unwrap_or_default(),
     })
 }
 
@@ -61,12 +67,15 @@ fn perform(ruby: &Ruby, input: RHash) -> RbResult<RArray> {
         let input = input_from(ruby, input)?;
         let outcome = match send_service::prepare(&input).map_err(|e| to_ruby(ruby, e))? {
             Prepared::Skip(outcome) => outcome,
-            Prepared::Call(call) => {
+            Prepared::Request(request) => {
                 let engine = dispatch::engine().map_err(|e| to_ruby(ruby, e))?;
                 let runtime = engine.runtime.clone();
                 let timeout = engine.config.timeout;
-                let result: Result<Outcome, CoreError> =
-                    gvl::block_on(ruby, &runtime, send_service::perform(engine, call, timeout))?;
+                let result: Result<Outcome, CoreError> = gvl::block_on(
+                    ruby,
+                    &runtime,
+                    send_service::perform(engine, request, timeout),
+                )?;
                 result.map_err(|e| to_ruby(ruby, e))?
             }
         };

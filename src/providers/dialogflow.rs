@@ -1,0 +1,399 @@
+//! Dialogflow ES: a service-account key is exchanged for an access token (an RS256 JWT posted to
+//! Google's token endpoint, cached until shortly before it expires), then detectIntent answers the
+//! customer's message with fulfillment messages: text replies, or a handoff to a human.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::Outcome;
+use crate::dispatch::{provider_post, Engine, ProviderFailure, ProviderReply};
+use crate::secret::Secret;
+use crate::{Error, Result};
+
+pub const SCOPE: &str = "https://www.googleapis.com/auth/cloud-platform";
+pub const DEFAULT_LANGUAGE: &str = "en-US";
+const DEFAULT_API_URL: &str = "https://dialogflow.googleapis.com";
+/// A cached token is renewed this long before Google says it expires.
+const RENEW_BEFORE: Duration = Duration::from_secs(120);
+
+/// The parts of a service-account key file we use.
+#[derive(Deserialize)]
+pub struct ServiceAccount {
+    pub client_email: String,
+    private_key: String,
+}
+
+impl std::fmt::Debug for ServiceAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceAccount")
+            .field("client_email", &self.client_email)
+            .field("private_key", &"[REDACTED]")
+            .finish()
+    }
+}
+
+impl ServiceAccount {
+    /// From the hook's `credentials` setting: the key file's JSON, as a String or an object.
+    pub fn from_setting(credentials: &Value) -> Result<Self> {
+        let parsed;
+        let key = match credentials {
+            Value::String(text) => {
+                parsed = serde_json::from_str::<Value>(text).map_err(|_| {
+                    Error::Configuration("dialogflow: credentials are not JSON".into())
+                })?;
+                &parsed
+            }
+            other => other,
+        };
+        serde_json::from_value(key.clone()).map_err(|_| {
+            Error::Configuration("dialogflow: credentials lack client_email or private_key".into())
+        })
+    }
+}
+
+#[derive(Serialize)]
+struct Claims<'a> {
+    iss: &'a str,
+    scope: &'a str,
+    aud: &'a str,
+    iat: i64,
+    exp: i64,
+}
+
+/// The signed JWT assertion for Google's token endpoint (valid for one hour).
+pub fn assertion(account: &ServiceAccount, token_url: &str, now: i64) -> Result<String> {
+    let key =
+        jsonwebtoken::EncodingKey::from_rsa_pem(account.private_key.as_bytes()).map_err(|_| {
+            Error::Configuration(
+                "dialogflow: the credentials' private_key is not a valid RSA key".into(),
+            )
+        })?;
+    let claims = Claims {
+        iss: &account.client_email,
+        scope: SCOPE,
+        aud: token_url,
+        iat: now,
+        exp: now + 3600,
+    };
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
+        &claims,
+        &key,
+    )
+    .map_err(|e| Error::Internal(format!("dialogflow: cannot sign the token request: {e}")))
+}
+
+/// (service account email, token URL)
+type TokenKey = (String, String);
+
+/// Access tokens and when to renew them, by TokenKey, shared by every call in the process.
+static TOKENS: Mutex<Option<HashMap<TokenKey, (Secret, Instant)>>> = Mutex::new(None);
+
+fn cached(key: &TokenKey) -> Option<Secret> {
+    let tokens = TOKENS.lock().unwrap_or_else(|p| p.into_inner());
+    tokens
+        .as_ref()?
+        .get(key)
+        .filter(|(_, until)| Instant::now() < *until)
+        .map(|(token, _)| token.clone())
+}
+
+fn remember(key: TokenKey, token: Secret, expires_in: Duration) {
+    let mut tokens = TOKENS.lock().unwrap_or_else(|p| p.into_inner());
+    let until = Instant::now() + expires_in.saturating_sub(RENEW_BEFORE);
+    tokens
+        .get_or_insert_with(HashMap::new)
+        .insert(key, (token, until));
+}
+
+/// Why a call did not give an answer we can read: an Outcome to return, or an error.
+enum Stop {
+    Outcome(Outcome),
+    Error(Error),
+}
+
+impl From<Error> for Stop {
+    fn from(e: Error) -> Self {
+        Stop::Error(e)
+    }
+}
+
+fn transport(stage: &str, failure: ProviderFailure) -> Stop {
+    if failure.retryable {
+        Stop::Outcome(Outcome::retry(
+            format!("dialogflow {stage}: {}", failure.message),
+            None,
+        ))
+    } else {
+        Stop::Error(Error::Configuration(format!(
+            "dialogflow {stage}: {}",
+            failure.message
+        )))
+    }
+}
+
+/// A token for `account`, from the cache or fresh from `token_url`.
+async fn access_token(
+    engine: &Engine,
+    account: &ServiceAccount,
+    token_url: &str,
+    timeout: Duration,
+) -> std::result::Result<Secret, Stop> {
+    let key = (account.client_email.clone(), token_url.to_string());
+    if let Some(token) = cached(&key) {
+        return Ok(token);
+    }
+    let jwt = assertion(account, token_url, crate::signature::now_unix())?;
+    let form =
+        format!("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion={jwt}");
+    let reply = provider_post(
+        engine,
+        token_url,
+        None,
+        "application/x-www-form-urlencoded",
+        form.into_bytes(),
+        timeout,
+    )
+    .await
+    .map_err(|f| transport("token", f))?;
+    #[derive(Deserialize)]
+    struct TokenAnswer {
+        access_token: String,
+        expires_in: Option<u64>,
+    }
+    match reply.status {
+        200..=299 => {}
+        400 | 401 | 403 => return Err(Stop::Outcome(Outcome::disable_hook("invalid_credentials"))),
+        429 | 500..=599 => {
+            return Err(Stop::Outcome(Outcome::retry(
+                format!("dialogflow token: HTTP {}", reply.status),
+                reply.retry_after,
+            )))
+        }
+        status => {
+            return Err(Stop::Error(Error::Delivery(format!(
+                "dialogflow token: HTTP {status}"
+            ))))
+        }
+    }
+    let answer: TokenAnswer = serde_json::from_slice(&reply.body)
+        .map_err(|_| Error::Delivery("dialogflow token: an answer without access_token".into()))?;
+    let token = Secret::new(answer.access_token);
+    remember(
+        key,
+        token.clone(),
+        Duration::from_secs(answer.expires_in.unwrap_or(3600)),
+    );
+    Ok(token)
+}
+
+/// The detectIntent URL; a region other than global uses its regional endpoint.
+pub fn detect_intent_url(
+    base_url: &str,
+    project: &str,
+    region: Option<&str>,
+    session: &str,
+) -> String {
+    let base = base_url.trim_end_matches('/');
+    match region.filter(|r| !r.is_empty() && *r != "global") {
+        Some(region) => {
+            let host = if base == DEFAULT_API_URL {
+                format!("https://{region}-dialogflow.googleapis.com")
+            } else {
+                base.to_string()
+            };
+            format!("{host}/v2/projects/{project}/locations/{region}/agent/sessions/{session}:detectIntent")
+        }
+        None => format!("{base}/v2/projects/{project}/agent/sessions/{session}:detectIntent"),
+    }
+}
+
+pub fn detect_intent_body(text: &str, language: &str) -> Vec<u8> {
+    json!({ "queryInput": { "text": { "text": text, "languageCode": language } } })
+        .to_string()
+        .into_bytes()
+}
+
+/// Text fulfillment messages become replies; a payload `{"action": "handoff"}` hands over.
+pub fn interpret(reply: &ProviderReply) -> Result<Outcome> {
+    match reply.status {
+        200..=299 => {}
+        401 | 403 => return Ok(Outcome::disable_hook("permission_denied")),
+        429 | 500..=599 => {
+            return Ok(Outcome::retry(
+                format!("dialogflow: HTTP {}", reply.status),
+                reply.retry_after,
+            ))
+        }
+        status => return Err(Error::Delivery(format!("dialogflow: HTTP {status}"))),
+    }
+    let body: Value = serde_json::from_slice(&reply.body)
+        .map_err(|_| Error::Delivery("dialogflow: the answer is not JSON".into()))?;
+    let mut replies = Vec::new();
+    let mut handoff = false;
+    let messages = body
+        .pointer("/queryResult/fulfillmentMessages")
+        .and_then(Value::as_array);
+    for message in messages.into_iter().flatten() {
+        if let Some(texts) = message.pointer("/text/text").and_then(Value::as_array) {
+            replies.extend(
+                texts
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(String::from),
+            );
+        }
+        if message.pointer("/payload/action").and_then(Value::as_str) == Some("handoff") {
+            handoff = true;
+        }
+    }
+    Ok(match (handoff, replies.is_empty()) {
+        (true, _) => Outcome {
+            replies: replies.clone(),
+            content: replies.first().cloned(),
+            ..Outcome::handoff()
+        },
+        (false, true) => Outcome::noop("dialogflow answered with no text"),
+        (false, false) => Outcome {
+            replies: replies.clone(),
+            ..Outcome::reply(replies[0].clone())
+        },
+    })
+}
+
+/// What a Dialogflow call needs (from the hook's settings and the message).
+#[derive(Debug)]
+pub struct DialogflowCall {
+    pub account: ServiceAccount,
+    pub project: String,
+    pub region: Option<String>,
+    pub language: String,
+    pub session: String,
+    pub text: String,
+    pub api_url: String,
+    pub token_url: String,
+}
+
+pub async fn perform(engine: &Engine, call: DialogflowCall, timeout: Duration) -> Result<Outcome> {
+    let token = match access_token(engine, &call.account, &call.token_url, timeout).await {
+        Ok(token) => token,
+        Err(Stop::Outcome(outcome)) => return Ok(outcome),
+        Err(Stop::Error(error)) => return Err(error),
+    };
+    let url = detect_intent_url(
+        &call.api_url,
+        &call.project,
+        call.region.as_deref(),
+        &call.session,
+    );
+    let body = detect_intent_body(&call.text, &call.language);
+    match provider_post(
+        engine,
+        &url,
+        Some(&token),
+        "application/json; charset=utf-8",
+        body,
+        timeout,
+    )
+    .await
+    {
+        Ok(reply) => interpret(&reply),
+        Err(f) => match transport("detectIntent", f) {
+            Stop::Outcome(outcome) => Ok(outcome),
+            Stop::Error(error) => Err(error),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::OutcomeKind;
+
+    fn reply(status: u16, body: Value) -> ProviderReply {
+        ProviderReply {
+            status,
+            retry_after: None,
+            body: body.to_string().into_bytes(),
+        }
+    }
+
+    #[test]
+    fn urls_and_bodies() {
+        assert_eq!(
+            detect_intent_url("https://dialogflow.googleapis.com/", "proj", None, "s-1"),
+            "https://dialogflow.googleapis.com/v2/projects/proj/agent/sessions/s-1:detectIntent"
+        );
+        assert_eq!(
+            detect_intent_url("https://dialogflow.googleapis.com", "proj", Some("europe-west1"), "s"),
+            "https://europe-west1-dialogflow.googleapis.com/v2/projects/proj/locations/europe-west1/agent/sessions/s:detectIntent"
+        );
+        assert_eq!(
+            detect_intent_url("http://127.0.0.1:9/", "p", Some("global"), "s"),
+            "http://127.0.0.1:9/v2/projects/p/agent/sessions/s:detectIntent"
+        );
+        let body: Value = serde_json::from_slice(&detect_intent_body("hola", "es")).unwrap();
+        assert_eq!(
+            body,
+            json!({"queryInput": {"text": {"text": "hola", "languageCode": "es"}}})
+        );
+    }
+
+    #[test]
+    fn answers() {
+        let texts = json!({"queryResult": {"fulfillmentMessages": [{"text": {"text": ["Hi!", " "]}}, {"text": {"text": ["How can I help?"]}}]}});
+        let outcome = interpret(&reply(200, texts)).unwrap();
+        assert_eq!(
+            (outcome.kind, outcome.replies.clone()),
+            (
+                OutcomeKind::Reply,
+                vec!["Hi!".to_string(), "How can I help?".to_string()]
+            )
+        );
+        let handoff = json!({"queryResult": {"fulfillmentMessages": [{"text": {"text": ["Connecting you"]}}, {"payload": {"action": "handoff"}}]}});
+        let outcome = interpret(&reply(200, handoff)).unwrap();
+        assert_eq!(
+            (outcome.kind, outcome.replies.len()),
+            (OutcomeKind::Handoff, 1)
+        );
+        assert_eq!(
+            interpret(&reply(200, json!({"queryResult": {}})))
+                .unwrap()
+                .kind,
+            OutcomeKind::Noop
+        );
+        assert_eq!(
+            interpret(&reply(403, json!({}))).unwrap().kind,
+            OutcomeKind::DisableHook
+        );
+        assert_eq!(
+            interpret(&reply(503, json!({}))).unwrap().kind,
+            OutcomeKind::Retry
+        );
+        assert!(interpret(&reply(400, json!({}))).is_err());
+    }
+
+    #[test]
+    fn service_account_parsing_hides_the_key() {
+        let account = ServiceAccount::from_setting(
+            &json!({"client_email": "a@b", "private_key": "KEY"})
+                .to_string()
+                .into(),
+        )
+        .unwrap();
+        assert!(!format!("{account:?}").contains("KEY"));
+        assert!(ServiceAccount::from_setting(&json!("{bad")).is_err());
+        assert!(
+            assertion(&account, "https://oauth2.googleapis.com/token", 0)
+                .unwrap_err()
+                .to_string()
+                .contains("not a valid RSA key")
+        );
+    }
+}
