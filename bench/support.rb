@@ -73,6 +73,8 @@ module Bench
         server {
           listen 127.0.0.1:#{port};
           location / { return 200 "ok"; }
+          # A Slack chat.postMessage stand-in for the SendService bench.
+          location /api/chat.postMessage { default_type application/json; return 200 '{"ok":true,"channel":"C0123","ts":"1764367600.000100"}'; }
         }
       }
     CONF

@@ -30,6 +30,7 @@ require_relative "integrations/native/slack_event"
 require_relative "integrations/native/outcome"
 require_relative "integrations/native/apps"
 require_relative "integrations/native/send_service"
+require_relative "integrations/native/linear"
 
 module Integrations
   module Native

@@ -62,6 +62,12 @@ RSpec.describe Integrations::Native::SendService do
       expect(JSON.parse(request.body)).to eq("channel" => "C0123", "text" => "*Sam*: We refunded the duplicate charge.")
     end
 
+    it "needs only what Slack uses from the conversation (no id, no contact)" do
+      slack_answers
+      minimal = Struct.new(:identifier, :account, :messages).new(nil, account, [])
+      expect(described_class.new(hook: slack_hook, message: agent_message(conversation: minimal)).perform).to be_identifier
+    end
+
     it "replies in the thread once the conversation has an identifier, and names an unknown sender Agent" do
       slack_answers
       threaded = FakeChatwoot::Conversation.new(id: 1, identifier: "1764367600.000100", account: account, messages: [])

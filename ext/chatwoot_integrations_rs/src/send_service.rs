@@ -5,7 +5,7 @@
 use chatwoot_integrations::dispatch;
 use chatwoot_integrations::hooks::apps;
 use chatwoot_integrations::providers::send_service::{self, Prepared, SendInput};
-use chatwoot_integrations::providers::Outcome;
+use chatwoot_integrations::providers::{linear, Outcome};
 use chatwoot_integrations::secret::Secret;
 use chatwoot_integrations::Error as CoreError;
 use magnus::{function, prelude::*, IntoValue, RArray, RHash, RModule, RString, Ruby, Value};
@@ -117,6 +117,31 @@ fn list(ruby: &Ruby) -> RbResult<RArray> {
     })
 }
 
+/// `_native_graphql(url, token, query, variables_json)` → the answer's `data` as JSON text;
+/// DeliveryError with Linear's messages otherwise.
+fn graphql(
+    ruby: &Ruby,
+    url: String,
+    token: RString,
+    query: String,
+    variables_json: RString,
+) -> RbResult<RString> {
+    guard(ruby, || {
+        let token = Secret::new(with_bytes([token], |[t]| t.to_vec()));
+        let variables = settings_from(ruby, variables_json)?;
+        let engine = dispatch::engine().map_err(|e| to_ruby(ruby, e))?;
+        let runtime = engine.runtime.clone();
+        let timeout = engine.config.timeout;
+        let call = async move {
+            linear::graphql(&engine, &url, &token, &query, &variables, timeout)
+                .await
+                .map(|data| data.to_string())
+        };
+        let data = gvl::block_on(ruby, &runtime, call)?.map_err(|e| to_ruby(ruby, e))?;
+        Ok(ruby.str_new(&data))
+    })
+}
+
 pub fn init(ruby: &Ruby) -> RbResult<()> {
     let native = errors::native_module(ruby)?;
     let send: RModule = native.define_module("SendServiceNative")?;
@@ -124,5 +149,7 @@ pub fn init(ruby: &Ruby) -> RbResult<()> {
     let apps_module: RModule = native.define_module("Apps")?;
     apps_module.define_singleton_method("_native_validate", function!(validate, 2))?;
     apps_module.define_singleton_method("_native_apps", function!(list, 0))?;
+    let linear_class = native.define_class("Linear", ruby.class_object())?;
+    linear_class.define_singleton_method("_native_graphql", function!(graphql, 4))?;
     Ok(())
 }

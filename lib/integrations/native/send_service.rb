@@ -57,14 +57,15 @@ module Integrations
           "history" => history,
           "base_url" => base_url(app_id),
           "token_url" => Native.config.google_token_url,
-          "session_id" => session_id,
+          "session_id" => app_id == "dialogflow" ? session_id : nil,
         }
       end
 
       # Dialogflow's session: the contact's source id in this inbox, as Chatwoot uses, else the conversation id.
       def session_id
         contact_inbox = conversation.respond_to?(:contact_inbox) ? conversation.contact_inbox : nil
-        (contact_inbox&.source_id || conversation&.id).to_s
+        id = conversation.respond_to?(:id) ? conversation.id : nil
+        (contact_inbox&.source_id || id).to_s
       end
 
       def history
