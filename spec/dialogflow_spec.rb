@@ -112,8 +112,10 @@ RSpec.describe "Integrations::Native::SendService with Dialogflow" do
     expect(dialogflow.received).to be_empty
   end
 
-  it "retries on Dialogflow 5xx, ignores outgoing messages, and refuses bad credentials before any request" do
+  it "does nothing for an answer without text, retries on 5xx, ignores outgoing messages, and refuses bad credentials before any request" do
     google_issues_tokens
+    dialogflow_answers([])
+    expect(n::SendService.new(hook: hook, message: message).perform).to be_noop
     dialogflow_answers([], status: 503)
     expect(n::SendService.new(hook: hook, message: message).perform).to be_retry
     outgoing = FakeChatwoot::Message.new(content: "hi", message_type: :outgoing, conversation: conversation)
