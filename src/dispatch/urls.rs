@@ -7,9 +7,15 @@ use reqwest::Url;
 
 use super::guard::{GuardPolicy, Refusal};
 
+/// Longer URLs are refused: no real endpoint needs one, and browsers and servers stop far sooner.
+pub const MAX_URL_BYTES: usize = 8 * 1024;
+
 /// Parses an endpoint URL: http or https, with a host. Errors say what is wrong, without echoing
 /// the URL (it may carry a token).
 pub fn parse_endpoint_url(text: &str) -> Result<Url, String> {
+    if text.len() > MAX_URL_BYTES {
+        return Err(format!("url is longer than {MAX_URL_BYTES} bytes"));
+    }
     let url = Url::parse(text.trim()).map_err(|e| format!("url is not a valid URL ({e})"))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!("url must be http or https, got {}:", url.scheme()));
@@ -65,6 +71,10 @@ mod tests {
             .contains("not a valid URL"));
         assert!(parse_endpoint_url("").is_err());
         assert!(parse_endpoint_url("http://").is_err());
+        let long = format!("https://example.com/{}", "a".repeat(MAX_URL_BYTES));
+        assert!(parse_endpoint_url(&long)
+            .unwrap_err()
+            .contains("longer than"));
     }
 
     #[test]
