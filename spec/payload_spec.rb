@@ -95,6 +95,8 @@ RSpec.describe Integrations::Native::Payload do
     it "prints every float as Float#to_s does (random bit patterns, ties to even included)" do
       floats = Array.new(iterations * 40) { [rng.bytes(8)].pack("a8").unpack1("E") }.select(&:finite?)
       floats += Array.new(iterations * 4) { (rng.rand(2**53) + 0.25 * rng.rand(4)) * (2**rng.rand(0..10)) }
+      # Every power of two and its neighbours: there the rounding interval is asymmetric.
+      floats += (-1074..1023).flat_map { |e| [2.0**e, (2.0**e).prev_float, (2.0**e).next_float] }.select { |f| f.finite? && f.positive? }
       mismatches = floats.reject { |f| described_class.dump([f]) == "[#{f}]" }
       expect(mismatches).to eq([])
     end

@@ -26,7 +26,7 @@ pub use engine::{configure, current_config, engine, Engine};
 pub use guard::{classify as classify_address, AddressClass, GuardPolicy, Refusal};
 pub use headers::Scheme;
 pub use provider::{post as provider_post, ProviderFailure, ProviderReply};
-pub use urls::redacted;
+pub use urls::{check_literal_host, parse_endpoint_url, redacted, MAX_URL_BYTES};
 
 use crate::secret::Secret;
 use crate::signature::standard_key;

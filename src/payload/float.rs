@@ -45,8 +45,18 @@ pub fn write_float(out: &mut Vec<u8>, f: f64) {
         .filter(|b| b.is_ascii_digit())
         .count();
     if significant >= 16 {
-        sci.clear();
-        let _ = write!(sci, "{f:.prec$e}", prec = significant - 1);
+        // The nearest decimal of that length is not always inside the rounding interval: at a
+        // power of two the interval below is half the one above (found by fuzzing). Only a
+        // candidate that reads back as the same double may replace the shortest digits.
+        let mut even = Vec::with_capacity(32);
+        let _ = write!(even, "{f:.prec$e}", prec = significant - 1);
+        let round_trips = std::str::from_utf8(&even)
+            .ok()
+            .and_then(|t| t.parse::<f64>().ok())
+            == Some(f);
+        if round_trips {
+            sci = even;
+        }
     }
     let e_at = sci.iter().position(|b| *b == b'e').unwrap_or(sci.len());
     let exponent: i32 = std::str::from_utf8(&sci[e_at + 1..])
@@ -137,6 +147,11 @@ mod tests {
             (100000000000000.5, "100000000000000.5"),
             (99999999999999.98, "99999999999999.98"),
             (1.5e15, "1.5e+15"),
+            // A power of two, where the nearest 16-digit decimal does not round-trip (found by fuzzing).
+            (
+                f64::from_le_bytes([0, 0, 0, 0, 0, 0, 0, 1]),
+                "7.291122019556398e-304",
+            ),
             (f64::MAX, "1.7976931348623157e+308"),
             (f64::MIN_POSITIVE, "2.2250738585072014e-308"),
         ];
