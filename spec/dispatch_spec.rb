@@ -258,7 +258,7 @@ RSpec.describe "Integrations::Native.dispatch" do
     end
 
     it "times out a hung receiver as a retryable failure" do
-      silent = SilentServer.new
+      silent = FaultServer.new(:silent)
       started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
       result = n.dispatch(url: silent.url, payload: {}, timeout: 0.5)
       elapsed = Process.clock_gettime(Process::CLOCK_MONOTONIC) - started
@@ -271,7 +271,7 @@ RSpec.describe "Integrations::Native.dispatch" do
   end
 
   describe "the GVL and interrupts" do
-    let(:silent) { SilentServer.new }
+    let(:silent) { FaultServer.new(:silent) }
     after { silent.stop }
 
     it "lets other Ruby threads run while it waits" do

@@ -116,7 +116,7 @@ RSpec.describe Integrations::Native::SendService do
     end
 
     it "times out a hung Slack as :retry, and a killed call leaves the service usable" do
-      silent = SilentServer.new
+      silent = FaultServer.new(:silent)
       n.configure { |c| c.slack_api_url = silent.url.delete_suffix("/hook"); c.timeout = 0.5 }
       expect(described_class.new(hook: slack_hook, message: agent_message).perform).to be_retry
 

@@ -9,8 +9,9 @@ require "socket"
 #   :huge     answers 50 MB of body
 #   :garbage  answers bytes that are not HTTP
 #   :hangup   closes the connection without answering
+#   :silent   accepts, reads the request and never answers (a hung receiver)
 class FaultServer
-  MODES = %i[reset reset_early trickle huge garbage hangup].freeze
+  MODES = %i[reset reset_early trickle huge garbage hangup silent].freeze
 
   def initialize(mode)
     raise ArgumentError, "mode must be one of #{MODES}" unless MODES.include?(mode)
@@ -68,6 +69,8 @@ class FaultServer
       socket.write("THIS IS NOT HTTP\r\n\r\n#{"\x00\xff" * 100}")
     when :hangup
       nil
+    when :silent
+      sleep # until #stop kills the thread
     end
   rescue Errno::EPIPE, Errno::ECONNRESET, IOError
     nil

@@ -60,29 +60,6 @@ class TestReceiver
   end
 end
 
-# A TCP server that accepts connections and never answers (a hung receiver).
-class SilentServer
-  def initialize
-    @server = TCPServer.new("127.0.0.1", 0)
-    @clients = []
-    @thread = Thread.new do
-      loop { @clients << @server.accept }
-    rescue IOError, Errno::EBADF
-      nil
-    end
-  end
-
-  def url
-    "http://127.0.0.1:#{@server.addr[1]}/hook"
-  end
-
-  def stop
-    @thread.kill
-    @clients.each(&:close)
-    @server.close
-  end
-end
-
 # A loopback port with nothing listening.
 def closed_port_url
   server = TCPServer.new("127.0.0.1", 0)

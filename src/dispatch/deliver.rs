@@ -1,12 +1,12 @@
 //! One endpoint's delivery: sign, send, classify, and retry in process when that is quick.
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::Url;
 
-use super::classify::{classify_status, parse_retry_after, status_error, Verdict};
+use super::classify::{classify_status, retry_after_of, status_error, Verdict};
 use super::engine::Engine;
 use super::guard::Refusal;
 use super::headers::{signing_headers, Scheme};
@@ -155,11 +155,7 @@ async fn attempt(
         Err(e) => return failure(&e, timeout).into(),
     };
     let status = response.status().as_u16();
-    let retry_after = response
-        .headers()
-        .get(RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| parse_retry_after(v, SystemTime::now()));
+    let retry_after = retry_after_of(&response);
     let excerpt = read_excerpt(response, engine.config.max_response_bytes, deadline).await;
     Attempt::Done {
         status,

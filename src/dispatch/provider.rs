@@ -2,11 +2,11 @@
 //! concurrency permits, timeouts and address guard (public provider hosts pass it as any public
 //! host does; a self-hosted OpenAI-compatible server on a private network needs an allowance).
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 
-use super::classify::parse_retry_after;
+use super::classify::retry_after_of;
 use super::deliver::{failure, read_excerpt};
 use super::engine::Engine;
 use super::urls::{check_literal_host, parse_endpoint_url};
@@ -79,11 +79,7 @@ pub async fn post(
         }
     })?;
     let status = response.status().as_u16();
-    let retry_after = response
-        .headers()
-        .get(RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| parse_retry_after(v, SystemTime::now()));
+    let retry_after = retry_after_of(&response);
     let body = read_excerpt(response, MAX_PROVIDER_RESPONSE, deadline).await;
     Ok(ProviderReply {
         status,
