@@ -13,7 +13,7 @@ use chatwoot_integrations::secret::Secret;
 use magnus::{function, prelude::*, Error, IntoValue, RArray, RString, Ruby, Value};
 
 use crate::errors::to_ruby;
-use crate::helpers::{gvl, panic::guard, RbResult};
+use crate::helpers::{bytes::owned, gvl, panic::guard, RbResult};
 
 /// One endpoint as the Ruby face passes it: `[url, secret or nil, [[name, value], …], delivery_id or nil]`.
 type EndpointTuple = (
@@ -24,8 +24,7 @@ type EndpointTuple = (
 );
 
 fn secret_from(value: Option<RString>) -> Option<Secret> {
-    // SAFETY: the bytes are copied at once, before any other Ruby call.
-    value.map(|s| Secret::new(unsafe { s.as_slice() }.to_vec()))
+    value.map(|s| Secret::new(owned(s)))
 }
 
 fn seconds(ruby: &Ruby, name: &str, value: f64) -> RbResult<Duration> {

@@ -11,7 +11,12 @@ use chatwoot_integrations::Error as CoreError;
 use magnus::{function, prelude::*, IntoValue, RArray, RHash, RModule, RString, Ruby, Value};
 
 use crate::errors::{self, to_ruby};
-use crate::helpers::{bytes::with_bytes, gvl, panic::guard, RbResult};
+use crate::helpers::{
+    bytes::{owned, with_bytes},
+    gvl,
+    panic::guard,
+    RbResult,
+};
 
 fn settings_from(ruby: &Ruby, json: RString) -> RbResult<apps::Settings> {
     with_bytes([json], |[json]| apps::parse_settings(json)).map_err(|e| to_ruby(ruby, e))
@@ -23,7 +28,7 @@ fn input_from(ruby: &Ruby, hash: RHash) -> RbResult<SendInput> {
     Ok(SendInput {
         app_id: hash.fetch("app_id")?,
         settings: settings_from(ruby, hash.fetch("settings_json")?)?,
-        access_token: token.map(|t| Secret::new(with_bytes([t], |[t]| t.to_vec()))),
+        access_token: token.map(|t| Secret::new(owned(t))),
         reference_id: hash.lookup("reference_id")?,
         content: hash
             .lookup::<_, Option<String>>("content")?
@@ -127,7 +132,7 @@ fn graphql(
     variables_json: RString,
 ) -> RbResult<RString> {
     guard(ruby, || {
-        let token = Secret::new(with_bytes([token], |[t]| t.to_vec()));
+        let token = Secret::new(owned(token));
         let variables = settings_from(ruby, variables_json)?;
         let engine = dispatch::engine().map_err(|e| to_ruby(ruby, e))?;
         let runtime = engine.runtime.clone();

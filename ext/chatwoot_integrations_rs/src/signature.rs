@@ -6,7 +6,11 @@ use chatwoot_integrations::signature::{self as sig, Failure, TwilioContent};
 use magnus::{function, prelude::*, RArray, RModule, RString, Ruby, Symbol};
 
 use crate::errors;
-use crate::helpers::{bytes::with_bytes, panic::guard, RbResult};
+use crate::helpers::{
+    bytes::{owned, with_bytes},
+    panic::guard,
+    RbResult,
+};
 
 /// `_native_hmac_sha256_hex(secret, body)` → lower-case hex String.
 fn hmac_sha256_hex(ruby: &Ruby, secret: RString, body: RString) -> RbResult<RString> {
@@ -152,11 +156,6 @@ fn check_base64(
         [secret, body, signature],
         |[secret, body, signature]| sig::verify_base64(secret, body, signature),
     )
-}
-
-/// Copies the bytes of a Ruby String (no other Ruby call happens before the copy is done).
-fn owned(s: RString) -> Vec<u8> {
-    with_bytes([s], |[bytes]| bytes.to_vec())
 }
 
 /// `_native_check_twilio(auth_token, url, params, body, signature)` → nil or the reason; `params`

@@ -2,6 +2,11 @@
 
 use magnus::RString;
 
+/// A copy of a Ruby String's bytes, for data that must outlive the call (secrets, tokens, URLs).
+pub fn owned(s: RString) -> Vec<u8> {
+    with_bytes([s], |[bytes]| bytes.to_vec())
+}
+
 /// Runs `f` over the bytes of `strings`, without copying them.
 ///
 /// `f` gets plain byte slices and no Ruby handle, so it cannot call back into Ruby, allocate
