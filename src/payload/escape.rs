@@ -28,22 +28,72 @@ const fn class_table(rails: bool) -> [u8; 256] {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
-/// Appends `s` (valid UTF-8) as a JSON string literal. Non-ASCII text and `/` stay as they are.
-pub fn write_string(out: &mut Vec<u8>, s: &[u8], mode: Mode) {
-    let table = if mode == Mode::Rails {
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Whether any byte of `word` is below `n` (exact as a yes/no for n <= 128).
+const fn any_below(word: u64, n: u8) -> bool {
+    word.wrapping_sub(ONES * n as u64) & !word & HIGHS != 0
+}
+
+/// Whether any byte of `word` equals `byte`.
+const fn any_equal(word: u64, byte: u8) -> bool {
+    any_below(word ^ (ONES * byte as u64), 1)
+}
+
+/// Whether a word of eight bytes holds a byte the class table marks (never false for one that
+/// does): the whole word is skipped otherwise, which is most of any real text.
+fn may_need_escape(word: u64, mode: Mode) -> bool {
+    let json = any_below(word, 0x20) || any_equal(word, b'"') || any_equal(word, b'\\');
+    json || mode == Mode::Rails
+        && (any_equal(word, b'<')
+            || any_equal(word, b'>')
+            || any_equal(word, b'&')
+            || any_equal(word, 0xE2))
+}
+
+/// The class table for `mode`.
+fn classes(mode: Mode) -> &'static [u8; 256] {
+    if mode == Mode::Rails {
         &RAILS_CLASS
     } else {
         &JSON_CLASS
-    };
+    }
+}
+
+/// The length of the start of `s` that needs no escaping: most bytes need nothing, so this skips
+/// eight at a time while no byte in the word is a candidate.
+#[inline(always)]
+fn clean_prefix(s: &[u8], mode: Mode) -> usize {
+    let table = classes(mode);
+    let mut i = 0;
+    while let Some(word) = s.get(i..i + 8) {
+        if may_need_escape(
+            u64::from_le_bytes(word.try_into().unwrap_or_default()),
+            mode,
+        ) {
+            break;
+        }
+        i += 8;
+    }
+    while i < s.len() && table[s[i] as usize] == 0 {
+        i += 1;
+    }
+    i
+}
+
+/// Appends `s` (valid UTF-8) as a JSON string literal. Non-ASCII text and `/` stay as they are.
+pub fn write_string(out: &mut Vec<u8>, s: &[u8], mode: Mode) {
+    let mut i = clean_prefix(s, mode);
+    if i == s.len() {
+        return write_quoted(out, s);
+    }
+    let table = classes(mode);
     out.reserve(s.len() + 2);
     out.push(b'"');
     let mut start = 0;
-    let mut i = 0;
     loop {
-        // Most bytes need nothing: skip the run, copy it whole.
-        while i < s.len() && table[s[i] as usize] == 0 {
-            i += 1;
-        }
+        i += clean_prefix(&s[i..], mode);
         if i == s.len() {
             break;
         }
@@ -93,6 +143,34 @@ pub fn write_string(out: &mut Vec<u8>, s: &[u8], mode: Mode) {
     out.push(b'"');
 }
 
+/// Appends `s`, which needs no escaping, in quotes. Most strings in a payload are short keys and
+/// values, for which a copy of fixed size (then cut to length) is much cheaper than a memcpy call.
+fn write_quoted(out: &mut Vec<u8>, s: &[u8]) {
+    let len = s.len();
+    if len > 16 {
+        out.reserve(len + 2);
+        out.push(b'"');
+        out.extend_from_slice(s);
+        out.push(b'"');
+        return;
+    }
+    let at = out.len();
+    out.extend_from_slice(&[b'"'; 18]);
+    let quoted = &mut out[at..at + 18];
+    // Two overlapping copies of 8 (or 4) bytes cover any length from 8 (or 4) to 16 (or 8).
+    if len >= 8 {
+        quoted[1..9].copy_from_slice(&s[..8]);
+        quoted[len - 7..=len].copy_from_slice(&s[len - 8..]);
+    } else if len >= 4 {
+        quoted[1..5].copy_from_slice(&s[..4]);
+        quoted[len - 3..=len].copy_from_slice(&s[len - 4..]);
+    } else {
+        quoted[1..=len].copy_from_slice(s);
+    }
+    quoted[len + 1] = b'"';
+    out.truncate(at + len + 2);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,6 +194,50 @@ mod tests {
         assert_eq!(json("", Mode::Json), "\"\"");
         assert_eq!(json("😀日本", Mode::Json), "\"😀日本\"");
         assert_eq!(json("\u{0}", Mode::Json), "\"\\u0000\"");
+    }
+
+    #[test]
+    fn plain_strings_of_every_short_length() {
+        let letters: Vec<u8> = (b'a'..=b'z').chain(b'A'..=b'Z').collect();
+        for len in 0..=letters.len() {
+            let s = &letters[..len];
+            let mut out = b"[1,".to_vec();
+            write_string(&mut out, s, Mode::Json);
+            assert_eq!(out, [&b"[1,\""[..], s, b"\""].concat(), "length {len}");
+        }
+    }
+
+    #[test]
+    fn word_skipping_agrees_with_the_class_tables() {
+        // Every byte value at every position of a word, inside text long enough to be skipped a
+        // word at a time: the result must be what the byte-by-byte tables give.
+        for mode in [Mode::Json, Mode::Rails] {
+            let table = classes(mode);
+            for byte in 0..=255u8 {
+                for at in 0..8 {
+                    let mut word = [b'a'; 8];
+                    word[at] = byte;
+                    let w = u64::from_le_bytes(word);
+                    if table[byte as usize] != 0 {
+                        assert!(may_need_escape(w, mode), "{mode:?} byte {byte:#x} at {at}");
+                    }
+                }
+            }
+            let text = "plain text that is long enough, then a quote \" and <tag> \u{2028} end";
+            let mut out = Vec::new();
+            write_string(&mut out, text.as_bytes(), mode);
+            let expected: String = text
+                .chars()
+                .map(|c| match c {
+                    '"' => "\\\"".to_string(),
+                    '<' if mode == Mode::Rails => "\\u003c".to_string(),
+                    '>' if mode == Mode::Rails => "\\u003e".to_string(),
+                    '\u{2028}' if mode == Mode::Rails => "\\u2028".to_string(),
+                    c => c.to_string(),
+                })
+                .collect();
+            assert_eq!(String::from_utf8(out).unwrap(), format!("\"{expected}\""));
+        }
     }
 
     #[test]
