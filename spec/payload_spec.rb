@@ -136,6 +136,45 @@ RSpec.describe Integrations::Native::Payload do
       }
     end
 
+    # Plain Hashes are walked without calling Ruby; the first value that needs Ruby (to_s, a
+    # Bignum, a transcoding, a non-String key) makes the outermost Hash go on from that entry in a
+    # mode that may call it. Nothing may be written twice, lost, or printed twice.
+    it "calls Ruby deep inside nested Hashes exactly once per object, in order" do
+      printed = []
+      counter = Class.new do
+        define_method(:initialize) { |name| @name = name }
+        define_method(:to_s) { printed << @name; "<#{@name}>" }
+      end
+      value = {
+        "a" => 1, "b" => { "c" => [1, { "d" => counter.new("first") }], "e" => "plain" },
+        "f" => { "g" => { "h" => 2**70, "i" => "caf\xe9".dup.force_encoding("ISO-8859-1") }, 7 => "int key" },
+        "j" => [counter.new("second"), { "k" => counter.new("third") }], "l" => "last",
+      }
+      json = described_class.dump(value)
+      expect(printed).to eq(%w[first second third])
+      expect(json).to eq(JSON.generate(value))
+      reentrant = counter.new("outer")
+      def reentrant.to_s = Integrations::Native::Payload.dump({ "inner" => [1, { "x" => "y" }] })
+      expect(described_class.dump({ "a" => { "b" => reentrant }, "c" => [2] }))
+        .to eq(JSON.generate({ "a" => { "b" => reentrant }, "c" => [2] }))
+    end
+
+    it "reports a Hash that a to_s changes while it is written, and keeps going afterwards" do
+      data = { "a" => "x" }
+      meddler = Object.new
+      meddler.define_singleton_method(:to_s) do
+        data["added"] = 1
+        "meddled"
+      end
+      data["b"] = { "c" => meddler }
+      # Ruby itself refuses the new key; what matters is that the error names where and why.
+      expect { described_class.dump({ "root" => data }) }
+        .to raise_error(Integrations::Native::SerializationError, /payload\.root\.b\.c: to_s raised: can't add a new key/) { |e|
+          expect(e.cause).to be_a(RuntimeError)
+        }
+      expect(described_class.dump({ "root" => [1, "two"] })).to eq('{"root":[1,"two"]}')
+    end
+
     it "refuses a bad max_nesting" do
       expect { described_class.dump([], max_nesting: 0) }.to raise_error(ArgumentError, /max_nesting/)
       expect { described_class.dump([], max_nesting: "100") }.to raise_error(ArgumentError, /max_nesting/)

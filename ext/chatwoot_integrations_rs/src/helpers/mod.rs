@@ -2,6 +2,7 @@
 
 pub mod bytes;
 pub mod gvl;
+pub mod hash;
 pub mod panic;
 
 pub type RbResult<T> = Result<T, magnus::Error>;

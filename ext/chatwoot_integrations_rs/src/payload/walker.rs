@@ -1,39 +1,75 @@
-//! `Integrations::Native::Payload`: walks a Ruby object tree straight into JSON bytes, without
-//! intermediate Ruby strings, byte-identical to `JSON.generate` (or ActiveSupport's `to_json` in
-//! Rails mode). The writers live in the core crate (`payload`); this is the Ruby side of the walk.
+//! The walk over a Ruby object tree, writing JSON bytes as it goes.
+//!
+//! Most payloads are plain Hashes, Arrays, Strings and numbers: writing them needs no call into
+//! Ruby, so a Hash is first iterated without `rb_protect` (see `helpers::hash`). Only when the
+//! walk meets something that needs Ruby (`to_s`, `as_json`, a Bignum, a transcoding) does the
+//! outermost such Hash go on from that entry with magnus' protected iteration.
 
 use chatwoot_integrations::payload::{
     write_float, write_integer, write_string, Mode, PathSegment, RubyFloat, SerializeError,
 };
 use magnus::r_hash::ForEach;
 use magnus::rb_sys::{AsRawValue, FromRawValue};
-use magnus::{
-    function, prelude::*, Error, Float, Integer, RArray, RHash, RModule, RString, Ruby, Symbol,
-    TryConvert, Value,
-};
+use magnus::{prelude::*, Error, Fixnum, Float, RArray, RHash, RString, Ruby, Symbol, Value};
 use rb_sys::ruby_value_type as T;
 
-use crate::errors;
-use crate::helpers::{panic::guard, RbResult};
+use super::strings::{string_meta, Encodings, CR_7BIT, CR_VALID};
+use crate::helpers::hash::each_entry_without_ruby;
 
 /// How many times Rails mode follows `as_json` returning yet another custom object.
 const MAX_AS_JSON_HOPS: usize = 8;
 
-struct Walker<'r> {
-    ruby: &'r Ruby,
-    out: Vec<u8>,
-    mode: Mode,
-    max_nesting: usize,
+pub struct Walker<'r> {
+    pub ruby: &'r Ruby,
+    pub out: Vec<u8>,
+    pub mode: Mode,
+    pub max_nesting: usize,
     /// The Hashes and Arrays being written, outermost first (for telling a cycle from deep nesting).
-    open: Vec<rb_sys::VALUE>,
+    pub open: Vec<rb_sys::VALUE>,
     /// An exception raised by `to_s` / `as_json`, kept as the cause of the SerializationError.
-    raised: Option<Error>,
-    encodings: Encodings,
+    pub raised: Option<Error>,
+    pub encodings: Encodings,
+    /// How many Hashes are being iterated without `rb_protect` around this point: while any is,
+    /// nothing may call Ruby.
+    pub unprotected: usize,
 }
 
-type Step = Result<(), SerializeError>;
+/// Why a step stopped. (Boxed, so a step's result fits in registers: the walk returns one per value.)
+enum Stop {
+    Failed(Box<SerializeError>),
+    /// The value needs a call into Ruby, which must not happen inside an unprotected iteration:
+    /// the outermost one goes on from the current entry with a protected one.
+    NeedsRuby,
+}
+
+impl From<SerializeError> for Stop {
+    fn from(e: SerializeError) -> Self {
+        Stop::Failed(Box::new(e))
+    }
+}
+
+impl Stop {
+    fn within(self, segment: impl FnOnce() -> PathSegment) -> Stop {
+        match self {
+            Stop::Failed(e) => Stop::Failed(Box::new(e.within(segment()))),
+            Stop::NeedsRuby => Stop::NeedsRuby,
+        }
+    }
+}
+
+type Step = Result<(), Stop>;
 
 impl<'r> Walker<'r> {
+    /// Writes `v` (the root of a payload) to `out`.
+    pub fn walk(&mut self, v: Value) -> Result<(), SerializeError> {
+        match self.value(v) {
+            Ok(()) => Ok(()),
+            Err(Stop::Failed(e)) => Err(*e),
+            // Only raised inside an unprotected Hash iteration, and handled by the outermost one.
+            Err(Stop::NeedsRuby) => unreachable!("a call into Ruby was refused outside a Hash"),
+        }
+    }
+
     fn value(&mut self, v: Value) -> Step {
         // SAFETY: `v` is a live Ruby value handed to us by Ruby (an argument or a container's element).
         match unsafe { rb_sys::RB_TYPE(v.as_raw()) } {
@@ -57,11 +93,11 @@ impl<'r> Walker<'r> {
     }
 
     fn integer(&mut self, v: Value) -> Step {
-        match Integer::from_value(v).map(|i| i.to_i64()) {
-            Some(Ok(n)) => write_integer(&mut self.out, n),
+        match Fixnum::from_value(v) {
+            Some(n) => write_integer(&mut self.out, n.to_i64()),
             // A Bignum: Ruby prints it (JSON.generate does the same).
-            _ => {
-                let text: RString = self.call(v, "to_s")?;
+            None => {
+                let text: RString = self.call(v, "to_s", ())?;
                 self.raw_ascii(text)?;
             }
         }
@@ -75,9 +111,9 @@ impl<'r> Walker<'r> {
             // ActiveSupport's Float#as_json turns NaN and Infinity into nil.
             (_, Mode::Rails) => self.out.extend_from_slice(b"null"),
             (RubyFloat::NaN, Mode::Json) => {
-                return Err(SerializeError::new("NaN is not valid JSON"))
+                return Err(SerializeError::new("NaN is not valid JSON").into())
             }
-            (_, Mode::Json) => return Err(SerializeError::new("Infinity is not valid JSON")),
+            (_, Mode::Json) => return Err(SerializeError::new("Infinity is not valid JSON").into()),
         }
         Ok(())
     }
@@ -88,7 +124,7 @@ impl<'r> Walker<'r> {
         let name = unsafe { Value::from_raw(rb_sys::rb_sym2str(v.as_raw())) };
         match RString::from_value(name) {
             Some(s) => self.string(s),
-            None => Err(SerializeError::new("a Symbol without a name")),
+            None => Err(SerializeError::new("a Symbol without a name").into()),
         }
     }
 
@@ -106,18 +142,19 @@ impl<'r> Walker<'r> {
             return Ok(());
         }
         if encoding == known.utf8 || encoding == known.ascii {
-            return Err(SerializeError::new("String is not valid UTF-8"));
+            return Err(SerializeError::new("String is not valid UTF-8").into());
         }
         if encoding == known.binary {
             return Err(SerializeError::new(
                 "binary (ASCII-8BIT) String with non-ASCII bytes is not valid UTF-8",
-            ));
+            )
+            .into());
         }
-        let converted: RString = self.call_with(s.as_value(), "encode", ("UTF-8",))?;
+        let converted: RString = self.call(s.as_value(), "encode", ("UTF-8",))?;
         // SAFETY: a fresh String from `encode`; checked, then copied at once.
         let bytes = unsafe { converted.as_slice() };
         if std::str::from_utf8(bytes).is_err() {
-            return Err(SerializeError::new("String cannot be converted to UTF-8"));
+            return Err(SerializeError::new("String cannot be converted to UTF-8").into());
         }
         write_string(&mut self.out, bytes, self.mode);
         Ok(())
@@ -130,7 +167,8 @@ impl<'r> Walker<'r> {
         if !bytes.iter().all(|b| b.is_ascii_digit() || *b == b'-') {
             return Err(SerializeError::new(
                 "Integer#to_s returned something that is not a number",
-            ));
+            )
+            .into());
         }
         self.out.extend_from_slice(bytes);
         Ok(())
@@ -153,7 +191,8 @@ impl<'r> Walker<'r> {
                     "nesting deeper than max_nesting ({})",
                     self.max_nesting
                 )),
-            });
+            }
+            .into());
         }
         self.open.push(container);
         Ok(())
@@ -165,26 +204,57 @@ impl<'r> Walker<'r> {
         // same ("id" and :id) collapse into one: the later value at the first key's place. A Ruby
         // Hash built the same way gives exactly that (and keeps its values visible to the GC).
         let h = if self.mode == Mode::Rails && !all_string_keys(h) {
+            self.may_call_ruby()?;
             self.stringify_keys(h)?
         } else {
             h
         };
         self.out.push(b'{');
-        let mut first = true;
-        let mut failure: Option<SerializeError> = None;
-        let iteration = h.foreach(|key: Value, value: Value| {
-            if !first {
-                self.out.push(b',');
-            }
-            first = false;
-            let step = self.key(key).and_then(|()| {
-                self.out.push(b':');
-                self.value(value)
+        let mut written = 0;
+        let mut stopped = None;
+        self.unprotected += 1;
+        // SAFETY: while `unprotected` is above zero every path that would call Ruby stops with
+        // NeedsRuby instead (`may_call_ruby`), so the callback never calls Ruby.
+        unsafe {
+            each_entry_without_ruby(h, |key, value| match self.entry(written, key, value) {
+                Ok(()) => {
+                    written += 1;
+                    true
+                }
+                Err(stop) => {
+                    stopped = Some(stop);
+                    false
+                }
             });
-            match step {
+        }
+        self.unprotected -= 1;
+        match stopped {
+            None => {}
+            // The outermost unprotected Hash: go on from the entry that needs Ruby.
+            Some(Stop::NeedsRuby) if self.unprotected == 0 => {
+                self.entries_calling_ruby(h, written)?
+            }
+            Some(stop) => return Err(stop),
+        }
+        self.out.push(b'}');
+        self.open.pop();
+        Ok(())
+    }
+
+    /// Writes the entries of `h` from index `from` on, iterating with magnus' protected form, so
+    /// that `to_s` / `as_json` may run (and raise, or even modify the Hash).
+    fn entries_calling_ruby(&mut self, h: RHash, from: usize) -> Step {
+        let mut index = 0;
+        let mut stopped = None;
+        let iteration = h.foreach(|key: Value, value: Value| {
+            index += 1;
+            if index <= from {
+                return Ok(ForEach::Continue);
+            }
+            match self.entry(index - 1, key, value) {
                 Ok(()) => Ok(ForEach::Continue),
-                Err(e) => {
-                    failure = Some(e.within(PathSegment::Key(key_text(key))));
+                Err(stop) => {
+                    stopped = Some(stop);
                     Ok(ForEach::Stop)
                 }
             }
@@ -192,19 +262,48 @@ impl<'r> Walker<'r> {
         if let Err(e) = iteration {
             // Ruby raised while iterating (the Hash was modified by a to_s/as_json callback).
             self.raised = Some(e);
-            return Err(SerializeError::new(
-                "the Hash changed while it was being serialized",
-            ));
+            return Err(
+                SerializeError::new("the Hash changed while it was being serialized").into(),
+            );
         }
-        if let Some(e) = failure {
-            return Err(e);
-        }
-        self.out.push(b'}');
-        self.open.pop();
-        Ok(())
+        stopped.map_or(Ok(()), Err)
     }
 
-    fn stringify_keys(&mut self, h: RHash) -> Result<RHash, SerializeError> {
+    /// One `"key":value` pair of a Hash (after a comma unless it is the first). On NeedsRuby the
+    /// output and the open containers are put back as they were before the entry, so it can be
+    /// written again where Ruby may be called.
+    fn entry(&mut self, index: usize, key: Value, value: Value) -> Step {
+        let (written, open) = (self.out.len(), self.open.len());
+        if index > 0 {
+            self.out.push(b',');
+        }
+        let step = self.key(key).and_then(|()| {
+            self.out.push(b':');
+            self.value(value)
+        });
+        match step {
+            Ok(()) => Ok(()),
+            Err(Stop::NeedsRuby) => {
+                self.out.truncate(written);
+                self.open.truncate(open);
+                Err(Stop::NeedsRuby)
+            }
+            // (key_text may call Ruby only for a key that is neither String nor Symbol, and writing
+            // such a key has already called `to_s`, so this iteration is a protected one.)
+            Err(stop) => Err(stop.within(|| PathSegment::Key(key_text(key)))),
+        }
+    }
+
+    /// Refuses a call into Ruby while a Hash is iterated without protection (see `Stop::NeedsRuby`).
+    fn may_call_ruby(&self) -> Step {
+        if self.unprotected > 0 {
+            Err(Stop::NeedsRuby)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn stringify_keys(&mut self, h: RHash) -> Result<RHash, Stop> {
         let copy = self.ruby.hash_new();
         let mut failure = None;
         let iteration = h.foreach(|key: Value, value: Value| {
@@ -221,7 +320,7 @@ impl<'r> Walker<'r> {
             }
         });
         match iteration.err().or(failure) {
-            Some(e) => Err(self.fail_with(e, "a Hash key's to_s raised")),
+            Some(e) => Err(self.fail_with(e, "a Hash key's to_s raised").into()),
             None => Ok(copy),
         }
     }
@@ -234,7 +333,7 @@ impl<'r> Walker<'r> {
         if Symbol::from_value(key).is_some() {
             return self.symbol(key);
         }
-        let text: RString = self.call(key, "to_s")?;
+        let text: RString = self.call(key, "to_s", ())?;
         self.string(text)
     }
 
@@ -251,7 +350,7 @@ impl<'r> Walker<'r> {
             }
             let element = unsafe { Value::from_raw(*rb_sys::RARRAY_CONST_PTR(raw).add(i)) };
             self.value(element)
-                .map_err(|e| e.within(PathSegment::Index(i)))?;
+                .map_err(|e| e.within(|| PathSegment::Index(i)))?;
             i += 1;
         }
         self.out.push(b']');
@@ -262,6 +361,7 @@ impl<'r> Walker<'r> {
     /// Any other object: `to_s` as JSON.generate does, or in Rails mode `as_json` (Time, Date,
     /// BigDecimal, models and serializers), followed until it gives a plain value.
     fn other(&mut self, v: Value) -> Step {
+        self.may_call_ruby()?;
         if self.mode == Mode::Rails {
             let mut current = v;
             for _ in 0..MAX_AS_JSON_HOPS {
@@ -289,25 +389,22 @@ impl<'r> Walker<'r> {
     }
 
     fn printed(&mut self, v: Value) -> Step {
-        let text: Value = self.call(v, "to_s")?;
+        let text: Value = self.call(v, "to_s", ())?;
         match RString::from_value(text) {
             Some(s) => self.string(s),
-            None => Err(SerializeError::new("to_s did not return a String")),
+            None => Err(SerializeError::new("to_s did not return a String").into()),
         }
     }
 
-    fn call<T: magnus::TryConvert>(&mut self, v: Value, method: &str) -> Result<T, SerializeError> {
-        self.call_with(v, method, ())
-    }
-
-    fn call_with<T: magnus::TryConvert, A: magnus::ArgList>(
+    fn call<T: magnus::TryConvert, A: magnus::ArgList>(
         &mut self,
         v: Value,
         method: &str,
         args: A,
-    ) -> Result<T, SerializeError> {
+    ) -> Result<T, Stop> {
+        self.may_call_ruby()?;
         v.funcall(method, args)
-            .map_err(|e| self.fail_with(e, &format!("{method} raised")))
+            .map_err(|e| self.fail_with(e, &format!("{method} raised")).into())
     }
 
     /// Keeps a Ruby exception as the cause and describes it.
@@ -318,65 +415,16 @@ impl<'r> Walker<'r> {
     }
 }
 
-const CR_7BIT: u32 = rb_sys::ruby_coderange_type::RUBY_ENC_CODERANGE_7BIT as u32;
-const CR_VALID: u32 = rb_sys::ruby_coderange_type::RUBY_ENC_CODERANGE_VALID as u32;
-const CR_MASK: u32 = rb_sys::ruby_coderange_type::RUBY_ENC_CODERANGE_BROKEN as u32;
-
-/// The encoding indexes the serializer accepts as they are, looked up once per dump.
-#[derive(Clone, Copy)]
-struct Encodings {
-    utf8: i32,
-    ascii: i32,
-    binary: i32,
-}
-
-impl Encodings {
-    fn lookup() -> Self {
-        // SAFETY: these return fixed indexes of Ruby's built-in encodings.
-        unsafe {
-            Encodings {
-                utf8: rb_sys::rb_utf8_encindex(),
-                ascii: rb_sys::rb_usascii_encindex(),
-                binary: rb_sys::rb_ascii8bit_encindex(),
-            }
-        }
-    }
-}
-
-/// A String's encoding index and coderange (7-bit, valid or broken), read from its flags where Ruby
-/// keeps both, so the common case makes no call into Ruby. Ruby scans (and caches) the coderange
-/// only when it is not known yet.
-fn string_meta(raw: rb_sys::VALUE) -> (i32, u32) {
-    use rb_sys::ruby_encoding_consts::{RUBY_ENCODING_INLINE_MAX, RUBY_ENCODING_SHIFT};
-    // SAFETY: `raw` is a live String; every heap object starts with RBasic, whose `flags` field is
-    // where MRI keeps the inline encoding index and the coderange bits (RB_ENCODING_GET_INLINED,
-    // RB_ENC_CODERANGE), laid out by the constants of the Ruby this was built against.
-    let flags = unsafe { (*(raw as *const rb_sys::RBasic)).flags };
-    let mut encoding =
-        ((flags >> RUBY_ENCODING_SHIFT as u32) & RUBY_ENCODING_INLINE_MAX as rb_sys::VALUE) as i32;
-    if encoding == RUBY_ENCODING_INLINE_MAX as i32 {
-        // SAFETY: as above; the index does not fit in the flags, so Ruby keeps it elsewhere.
-        encoding = unsafe { rb_sys::rb_enc_get_index(raw) };
-    }
-    let mut coderange = (flags as u32) & CR_MASK;
-    if coderange == 0 {
-        // SAFETY: as above; scans the String once and caches the result in its flags.
-        coderange = unsafe { rb_sys::rb_enc_str_coderange(raw) } as u32;
-    }
-    (encoding, coderange)
-}
-
 /// Whether every key of `h` is a String (the common case, which needs no key conversion).
 fn all_string_keys(h: RHash) -> bool {
     let mut all = true;
-    let _ = h.foreach(|key: Value, _: Value| {
-        all = RString::from_value(key).is_some();
-        Ok(if all {
-            ForEach::Continue
-        } else {
-            ForEach::Stop
-        })
-    });
+    // SAFETY: the callback only reads the key's type.
+    unsafe {
+        each_entry_without_ruby(h, |key, _| {
+            all = RString::from_value(key).is_some();
+            all
+        });
+    }
     all
 }
 
@@ -392,65 +440,4 @@ fn key_text(key: Value) -> String {
         }
     }
     key.inspect()
-}
-
-/// `_native_dump(obj, rails, max_nesting, root)` → the JSON String, or `[message, cause]` on failure
-/// (the Ruby face raises SerializationError with that cause). `rails` is taken by truthiness.
-fn dump(
-    ruby: &Ruby,
-    obj: Value,
-    rails: Value,
-    max_nesting: Value,
-    root: String,
-) -> RbResult<Value> {
-    guard(ruby, || {
-        let max_nesting = match usize::try_convert(max_nesting) {
-            Ok(n) if (1..=10_000).contains(&n) => n,
-            _ => {
-                return Err(Error::new(
-                    ruby.exception_arg_error(),
-                    format!(
-                        "max_nesting must be an Integer from 1 to 10000, got {}",
-                        max_nesting.inspect()
-                    ),
-                ))
-            }
-        };
-        let rails = rails.to_bool();
-        let mut walker = Walker {
-            ruby,
-            out: Vec::with_capacity(1024),
-            mode: if rails { Mode::Rails } else { Mode::Json },
-            max_nesting,
-            open: Vec::new(),
-            raised: None,
-            encodings: Encodings::lookup(),
-        };
-        match walker.value(obj) {
-            Ok(()) => {
-                // SAFETY: every byte written is ASCII or was copied from a String verified to be UTF-8.
-                let json = unsafe { std::str::from_utf8_unchecked(&walker.out) };
-                Ok(walker.ruby.str_new(json).as_value())
-            }
-            Err(e) => {
-                let cause = walker
-                    .raised
-                    .take()
-                    .and_then(|e| e.value())
-                    .map(|v| v.as_value());
-                Ok(ruby
-                    .ary_new_from_values(&[
-                        ruby.str_new(&e.describe(&root)).as_value(),
-                        cause.unwrap_or(ruby.qnil().as_value()),
-                    ])
-                    .as_value())
-            }
-        }
-    })
-}
-
-pub fn init(ruby: &Ruby) -> RbResult<()> {
-    let module: RModule = errors::native_module(ruby)?.define_module("Payload")?;
-    module.define_singleton_method("_native_dump", function!(dump, 4))?;
-    Ok(())
 }

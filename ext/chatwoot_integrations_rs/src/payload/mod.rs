@@ -1,0 +1,79 @@
+//! `Integrations::Native::Payload`: walks a Ruby object tree straight into JSON bytes, without
+//! intermediate Ruby strings, byte-identical to `JSON.generate` (or ActiveSupport's `to_json` in
+//! Rails mode). The writers live in the core crate (`payload`); this is the Ruby side of the walk.
+
+mod strings;
+mod walker;
+
+use chatwoot_integrations::payload::Mode;
+use magnus::{function, prelude::*, Error, RModule, RString, Ruby, TryConvert, Value};
+
+use crate::errors;
+use crate::helpers::{panic::guard, RbResult};
+use strings::Encodings;
+use walker::Walker;
+
+/// Room for a typical webhook body from the start (Chatwoot's message_created is 2-4 KB).
+const INITIAL_CAPACITY: usize = 4096;
+
+/// `_native_dump(obj, rails, max_nesting, root)` → the JSON String, or `[message, cause]` on failure
+/// (the Ruby face raises SerializationError with that cause). `rails` is taken by truthiness.
+fn dump(
+    ruby: &Ruby,
+    obj: Value,
+    rails: Value,
+    max_nesting: Value,
+    root: RString,
+) -> RbResult<Value> {
+    guard(ruby, || {
+        let max_nesting = match usize::try_convert(max_nesting) {
+            Ok(n) if (1..=10_000).contains(&n) => n,
+            _ => {
+                return Err(Error::new(
+                    ruby.exception_arg_error(),
+                    format!(
+                        "max_nesting must be an Integer from 1 to 10000, got {}",
+                        max_nesting.inspect()
+                    ),
+                ))
+            }
+        };
+        let rails = rails.to_bool();
+        let mut walker = Walker {
+            ruby,
+            out: Vec::with_capacity(INITIAL_CAPACITY),
+            mode: if rails { Mode::Rails } else { Mode::Json },
+            max_nesting,
+            open: Vec::with_capacity(16),
+            raised: None,
+            encodings: Encodings::lookup(),
+            unprotected: 0,
+        };
+        match walker.walk(obj) {
+            Ok(()) => {
+                // SAFETY: every byte written is ASCII or was copied from a String verified to be UTF-8.
+                let json = unsafe { std::str::from_utf8_unchecked(&walker.out) };
+                Ok(ruby.str_new(json).as_value())
+            }
+            Err(e) => {
+                let cause = walker
+                    .raised
+                    .take()
+                    .and_then(|e| e.value())
+                    .map(|v| v.as_value());
+                Ok(ruby
+                    .ary_new_from_values(&[
+                        ruby.str_new(&e.describe(&root.to_string()?)).as_value(),
+                        cause.unwrap_or(ruby.qnil().as_value()),
+                    ])
+                    .as_value())
+            }
+        }
+    })
+}
+
+pub fn init(ruby: &Ruby) -> RbResult<()> {
+    let module: RModule = errors::native_module(ruby)?.define_module("Payload")?;
+    module.define_singleton_method("_native_dump", function!(dump, 4))?;
+    Ok(())
+}
