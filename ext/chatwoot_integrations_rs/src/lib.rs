@@ -11,6 +11,10 @@ mod slack;
 
 use magnus::{Error, Ruby};
 
+/// Every Rust allocation in the extension (see Cargo.toml for why not glibc's malloc).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Called by Ruby's `require`. The exception classes (defined in Ruby, lib/integrations/native/errors.rb)
 /// are looked up first, so a missing one fails the load rather than the first error.
 #[magnus::init]
