@@ -12,5 +12,6 @@ pub mod payload;
 pub mod providers;
 pub mod secret;
 pub mod signature;
+mod sync;
 
 pub use error::{Error, Result};

@@ -6,7 +6,7 @@
 //! would wait for threads that do not exist): the child leaks it and builds its own, noticing the
 //! fork by a change of process id.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use tokio::runtime::Runtime;
 use tokio::sync::Semaphore;
@@ -14,6 +14,7 @@ use tokio::sync::Semaphore;
 use super::config::DispatchConfig;
 use super::resolver::GuardedResolver;
 use super::urls::check_literal_host;
+use crate::sync::lock;
 use crate::{Error, Result};
 
 /// What a delivery needs: the runtime to run on, the pooled client, the concurrency permits, and
@@ -33,14 +34,6 @@ struct State {
 }
 
 static STATE: Mutex<Option<State>> = Mutex::new(None);
-
-fn lock() -> MutexGuard<'static, Option<State>> {
-    // A panic while holding the lock cannot leave the state half-written (every write is one
-    // assignment), so a poisoned lock is safe to keep using.
-    STATE
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 /// The state for this process, after forgetting whatever a parent process left behind.
 fn state_for_this_process(slot: &mut Option<State>) -> &mut State {
@@ -65,7 +58,7 @@ fn state_for_this_process(slot: &mut Option<State>) -> &mut State {
 /// finish with the engine they started with.
 pub fn configure(config: DispatchConfig) -> Result<()> {
     config.validate()?;
-    let mut slot = lock();
+    let mut slot = lock(&STATE);
     let state = state_for_this_process(&mut slot);
     state.config = config;
     state.engine = None;
@@ -74,12 +67,12 @@ pub fn configure(config: DispatchConfig) -> Result<()> {
 
 /// The configuration in force.
 pub fn current_config() -> DispatchConfig {
-    state_for_this_process(&mut lock()).config.clone()
+    state_for_this_process(&mut lock(&STATE)).config.clone()
 }
 
 /// The engine for this process, built on first use (and after `configure` or `fork`).
 pub fn engine() -> Result<Arc<Engine>> {
-    let mut slot = lock();
+    let mut slot = lock(&STATE);
     let state = state_for_this_process(&mut slot);
     if let Some(engine) = &state.engine {
         return Ok(engine.clone());

@@ -31,6 +31,7 @@ pub use urls::{check_literal_host, parse_endpoint_url, redacted, MAX_URL_BYTES};
 
 use crate::secret::Secret;
 use crate::signature::standard_key;
+use crate::sync::lock;
 
 /// One endpoint as the caller gives it.
 #[derive(Debug, Clone)]
@@ -82,13 +83,6 @@ impl DeliveryResult {
             ..DeliveryResult::new(spec.url.clone(), delivery_id)
         }
     }
-}
-
-/// A poisoned lock is still usable here: every write under these locks is a single assignment.
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn next_in<I: Iterator>(queue: &Mutex<I>) -> Option<I::Item> {

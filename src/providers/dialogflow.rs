@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use super::Outcome;
 use crate::dispatch::{provider_post, Engine, ProviderFailure, ProviderReply};
 use crate::secret::Secret;
+use crate::sync::lock;
 use crate::{Error, Result};
 
 pub const SCOPE: &str = "https://www.googleapis.com/auth/cloud-platform";
@@ -94,7 +95,7 @@ type TokenKey = (String, String);
 static TOKENS: Mutex<Option<HashMap<TokenKey, (Secret, Instant)>>> = Mutex::new(None);
 
 fn cached(key: &TokenKey) -> Option<Secret> {
-    let tokens = TOKENS.lock().unwrap_or_else(|p| p.into_inner());
+    let tokens = lock(&TOKENS);
     tokens
         .as_ref()?
         .get(key)
@@ -103,7 +104,7 @@ fn cached(key: &TokenKey) -> Option<Secret> {
 }
 
 fn remember(key: TokenKey, token: Secret, expires_in: Duration) {
-    let mut tokens = TOKENS.lock().unwrap_or_else(|p| p.into_inner());
+    let mut tokens = lock(&TOKENS);
     let until = Instant::now() + expires_in.saturating_sub(RENEW_BEFORE);
     tokens
         .get_or_insert_with(HashMap::new)
