@@ -104,6 +104,32 @@ RSpec.describe "Integrations::Native.dispatch" do
       expect(elapsed).to be < 5 # the 0.5 s endpoint did not hold up the others one after another
     end
 
+    it "keeps at most max_concurrency deliveries in flight in the process, across fan-outs on two threads" do
+      n.configure do |c|
+        c.allowed_private_cidrs = ["127.0.0.1/32"]
+        c.max_concurrency = 4
+      end
+      # The receiver holds each request a moment and records how many were in flight at once. It
+      # answers only after counting the request out, so a freed slot is never counted twice.
+      lock = Mutex.new
+      in_flight = peak = 0
+      receiver.respond do |_request, _index|
+        lock.synchronize { peak = [peak, in_flight += 1].max }
+        sleep 0.05
+        lock.synchronize { in_flight -= 1 }
+        [200, {}, "ok"]
+      end
+      endpoints = Array.new(24) { |i| { url: receiver.url("/hook/#{i}"), secret: "s" } }
+      results = Array.new(2) { Thread.new { n.dispatch(endpoints: endpoints, payload: payload, event: "e") } }.map(&:value)
+
+      results.each do |list|
+        expect(list.map(&:url)).to eq(endpoints.map { |e| e[:url] })
+        expect(list).to all(be_success)
+      end
+      expect(receiver.received.size).to eq(48)
+      expect(peak).to eq(4)
+    end
+
     it "turns a bad endpoint into that endpoint's failed result and delivers the rest" do
       endpoints = [
         { url: receiver.url("/one") }, { url: "ftp://example.com/x" }, { url: 42 }, { "url" => receiver.url("/two") },
