@@ -315,15 +315,8 @@ pub async fn perform(engine: &Engine, call: DialogflowCall, timeout: Duration) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::providers::test_reply as reply;
     use crate::providers::OutcomeKind;
-
-    fn reply(status: u16, body: Value) -> ProviderReply {
-        ProviderReply {
-            status,
-            retry_after: None,
-            body: body.to_string().into_bytes(),
-        }
-    }
 
     #[test]
     fn urls_and_bodies() {

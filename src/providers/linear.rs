@@ -78,14 +78,7 @@ pub async fn graphql(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn reply(status: u16, body: Value) -> ProviderReply {
-        ProviderReply {
-            status,
-            retry_after: None,
-            body: body.to_string().into_bytes(),
-        }
-    }
+    use crate::providers::test_reply as reply;
 
     #[test]
     fn answers() {

@@ -9,3 +9,13 @@ pub mod slack;
 pub mod slack_event;
 
 pub use outcome::{Outcome, OutcomeKind};
+
+/// A provider's answer as the unit tests build it: a status and a body (a JSON `Value` or text).
+#[cfg(test)]
+fn test_reply(status: u16, body: impl ToString) -> crate::dispatch::ProviderReply {
+    crate::dispatch::ProviderReply {
+        status,
+        retry_after: None,
+        body: body.to_string().into_bytes(),
+    }
+}

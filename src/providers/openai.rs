@@ -84,15 +84,8 @@ pub fn interpret(reply: &ProviderReply) -> Result<Outcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::providers::test_reply as reply;
     use crate::providers::OutcomeKind;
-
-    fn reply(status: u16, body: &str) -> ProviderReply {
-        ProviderReply {
-            status,
-            retry_after: None,
-            body: body.as_bytes().to_vec(),
-        }
-    }
 
     #[test]
     fn request() {

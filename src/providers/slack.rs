@@ -85,9 +85,8 @@ mod tests {
 
     fn reply(status: u16, body: &str) -> ProviderReply {
         ProviderReply {
-            status,
             retry_after: Some(Duration::from_secs(7)),
-            body: body.as_bytes().to_vec(),
+            ..crate::providers::test_reply(status, body)
         }
     }
 
