@@ -85,6 +85,8 @@ impl DeliveryResult {
     }
 }
 
+/// The next item of a shared queue. (A function, so the guard is dropped here: in `while let
+/// Some(x) = lock(&q).next()` it would live through the loop body, held across an await.)
 fn next_in<I: Iterator>(queue: &Mutex<I>) -> Option<I::Item> {
     lock(queue).next()
 }
