@@ -95,8 +95,13 @@ Bench.table("Fan-out webhook delivery to a local nginx, signed (deliveries/s)", 
 if system("wrk -v", out: File::NULL, err: File::NULL) || system("which wrk", out: File::NULL, err: File::NULL)
   script = File.join(Dir.tmpdir, "bench-wrk-post.lua")
   body = payload.merge("event" => "message_created").to_json
-  File.write(script, "wrk.method = \"POST\"\nwrk.body = #{body.dump}\nwrk.headers[\"Content-Type\"] = \"application/json\"\n")
+  # A Lua string literal: Ruby's String#dump writes \u escapes, which wrk's Lua rejects; wrk then
+  # reports the script error and sends bodiless GETs, a ceiling for different work.
+  lua_body = body.bytes.map { |b| b.between?(32, 126) && b != 34 && b != 92 ? b.chr : format("\\%03d", b) }.join
+  File.write(script, "wrk.method = \"POST\"\nwrk.body = \"#{lua_body}\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\n")
   out = `wrk -t2 -c64 -d3s -s #{script} #{url} 2>&1`
+  raise "wrk did not run the POST script:\n#{out}" if out.include?(script) || !out.include?("Requests/sec")
+
   wrk_rate = out[%r{Requests/sec:\s+([\d.]+)}, 1].to_f
   puts format("  wrk -t2 -c64 against the same nginx: %.0f req/s; N.dispatch reaches %.0f%% of it", wrk_rate, 100 * native / wrk_rate)
   puts "  (wrk and nginx share the machine's #{Etc.nprocessors rescue "?"} cores with the sender)"
