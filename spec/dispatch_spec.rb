@@ -276,6 +276,40 @@ RSpec.describe "Integrations::Native.dispatch" do
       expect(receiver.received.count { |r| r.path == "/loop" }).to eq(4)
     end
 
+    it "repeats the signed POST on 307, asks with a bodiless GET on 303, and keeps credentials to one origin" do
+      receiver.respond do |request, _|
+        case request.path
+        when "/temporary" then [307, { "Location" => "/final" }, ""]
+        when "/see-other" then [303, { "Location" => "/final" }, ""]
+        when "/elsewhere" then [307, { "Location" => "http://localhost:#{receiver.port}/final" }, ""]
+        else [200, {}, "arrived"]
+        end
+      end
+      n.configure { |c| c.max_redirects = 3 }
+      auth = { "Authorization" => "Bearer receiver-token" }
+      expect(n.dispatch(url: receiver.url("/temporary"), payload: { "id" => 1 }, secret: "k", headers: auth)).to be_success
+      first, repeated = receiver.received
+      expect([repeated.method, repeated.path, repeated.body]).to eq(["POST", "/final", first.body])
+      expect(repeated.header("x-chatwoot-signature")).to eq(first.header("x-chatwoot-signature"))
+      expect(repeated.header("authorization")).to eq("Bearer receiver-token")
+
+      expect(n.dispatch(url: receiver.url("/see-other"), payload: { "id" => 2 })).to be_success
+      asked = receiver.received.last
+      expect([asked.method, asked.path, asked.body, asked.header("content-type")]).to eq(["GET", "/final", "", nil])
+
+      # 127.0.0.1 and localhost are different origins: the token stays behind.
+      expect(n.dispatch(url: receiver.url("/elsewhere"), payload: {}, headers: auth)).to be_success
+      expect(receiver.received.last.header("authorization")).to be_nil
+    end
+
+    it "sends credentials in the URL as Basic auth, not in the request line" do
+      url = receiver.url("/hook?x=1").sub("http://", "http://hook%40user:pa%20ss@")
+      expect(n.dispatch(url: url, payload: {})).to be_success
+      request = receiver.received.last
+      expect(request.header("authorization")).to eq("Basic #{["hook@user:pa ss"].pack("m0")}")
+      expect(request.path).to eq("/hook")
+    end
+
     it "caps the response excerpt at 64 KiB" do
       receiver.respond { [200, {}, "x" * (1024 * 1024)] }
       result = n.dispatch(url: receiver.url, payload: {})

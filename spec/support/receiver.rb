@@ -7,7 +7,7 @@ require "socket"
 # response comes from the block given to #respond (status, headers, body), default 200 "ok".
 # It runs in a Ruby thread of this process, so a dispatch that kept the GVL would deadlock here.
 class TestReceiver
-  Request = Struct.new(:path, :headers, :body, keyword_init: true) do
+  Request = Struct.new(:method, :path, :headers, :body, keyword_init: true) do
     def header(name)
       headers[name.downcase]&.first
     end
@@ -51,7 +51,7 @@ class TestReceiver
   private
 
   def handle(req, res)
-    request = Request.new(path: req.path, headers: req.header, body: String.new(req.body.to_s, encoding: Encoding::UTF_8))
+    request = Request.new(method: req.request_method, path: req.path, headers: req.header, body: String.new(req.body.to_s, encoding: Encoding::UTF_8))
     index = @lock.synchronize { @log << request; @log.size - 1 }
     status, headers, body = @responder.call(request, index)
     res.status = status

@@ -32,15 +32,6 @@ pub fn status_error(status: u16) -> String {
     }
 }
 
-/// The Retry-After of a response, if it sent a usable one.
-pub fn retry_after_of(response: &reqwest::Response) -> Option<Duration> {
-    response
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| parse_retry_after(v, SystemTime::now()))
-}
-
 /// Parses a Retry-After value: delay-seconds, or an HTTP date (relative to `now`; a past date is 0).
 /// Junk is `None`, and the delay is capped at a day so nothing downstream overflows.
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {

@@ -3,13 +3,13 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use reqwest::Url;
+use http::header::{HeaderMap, HeaderName, HeaderValue};
+use url::Url;
 
-use super::classify::{classify_status, retry_after_of, status_error, Verdict};
+use super::classify::{classify_status, status_error, Verdict};
 use super::engine::Engine;
-use super::guard::Refusal;
 use super::headers::{signing_headers, Scheme};
+use super::transport::TransportFailure;
 use super::urls::check_literal_host;
 use super::DeliveryResult;
 use crate::secret::Secret;
@@ -143,54 +143,20 @@ async fn attempt(
             headers.insert(HeaderName::from_static(name), value);
         }
     }
-    let deadline = tokio::time::Instant::now() + timeout;
-    let request = engine
-        .client
-        .post(endpoint.url.clone())
-        .headers(headers)
-        .body(body.clone())
-        .timeout(timeout);
-    let response = match request.send().await {
-        Ok(response) => response,
-        Err(e) => return failure(&e, timeout).into(),
-    };
-    let status = response.status().as_u16();
-    let retry_after = retry_after_of(&response);
-    let excerpt = read_excerpt(response, engine.config.max_response_bytes, deadline).await;
-    Attempt::Done {
-        status,
-        verdict: classify_status(status),
-        retry_after,
-        excerpt,
+    let max = engine.config.max_response_bytes;
+    match engine
+        .transport
+        .post(&endpoint.url, headers, body.clone(), max, timeout)
+        .await
+    {
+        Ok(reply) => Attempt::Done {
+            status: reply.status,
+            verdict: classify_status(reply.status),
+            retry_after: reply.retry_after,
+            excerpt: reply.body,
+        },
+        Err(failure) => failure.into(),
     }
-}
-
-/// Reads at most `limit` bytes of the response body before `deadline`; the rest is never buffered
-/// (dropping the response closes the connection instead of draining it).
-pub(super) async fn read_excerpt(
-    mut response: reqwest::Response,
-    limit: usize,
-    deadline: tokio::time::Instant,
-) -> Vec<u8> {
-    let mut excerpt = Vec::new();
-    while excerpt.len() < limit {
-        match tokio::time::timeout_at(deadline, response.chunk()).await {
-            Ok(Ok(Some(chunk))) => {
-                let room = limit - excerpt.len();
-                excerpt.extend_from_slice(&chunk[..chunk.len().min(room)]);
-            }
-            // End of body, a body error or the deadline: the status already decided the outcome.
-            _ => break,
-        }
-    }
-    excerpt
-}
-
-/// A request that got no HTTP answer: what happened, and whether to try again (later, or at once).
-pub(super) struct TransportFailure {
-    pub error: String,
-    pub retryable: bool,
-    pub quick_retry: bool,
 }
 
 impl From<TransportFailure> for Attempt {
@@ -199,52 +165,6 @@ impl From<TransportFailure> for Attempt {
             error: f.error,
             retryable: f.retryable,
             quick_retry: f.quick_retry,
-        }
-    }
-}
-
-/// Describes a transport failure without the URL (reqwest's own text includes it, and URLs can carry
-/// tokens) and decides whether it is worth retrying.
-pub(super) fn failure(e: &reqwest::Error, timeout: Duration) -> TransportFailure {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
-    let mut root = None;
-    while let Some(cause) = source {
-        if let Some(refusal) = cause.downcast_ref::<Refusal>() {
-            return TransportFailure {
-                error: refusal.to_string(),
-                retryable: false,
-                quick_retry: false,
-            };
-        }
-        root = Some(cause);
-        source = cause.source();
-    }
-    let detail = root
-        .map(|c| c.to_string())
-        .unwrap_or_else(|| "unknown error".into());
-    if e.is_timeout() {
-        TransportFailure {
-            error: format!("timed out after {:.1}s", timeout.as_secs_f64()),
-            retryable: true,
-            quick_retry: false,
-        }
-    } else if e.is_redirect() {
-        TransportFailure {
-            error: format!("redirect refused: {detail}"),
-            retryable: false,
-            quick_retry: false,
-        }
-    } else if e.is_connect() {
-        TransportFailure {
-            error: format!("connection failed: {detail}"),
-            retryable: true,
-            quick_retry: true,
-        }
-    } else {
-        TransportFailure {
-            error: format!("request failed: {detail}"),
-            retryable: true,
-            quick_retry: false,
         }
     }
 }

@@ -12,8 +12,7 @@ use tokio::runtime::Runtime;
 use tokio::sync::Semaphore;
 
 use super::config::DispatchConfig;
-use super::resolver::GuardedResolver;
-use super::urls::check_literal_host;
+use super::transport::Transport;
 use crate::sync::lock;
 use crate::{Error, Result};
 
@@ -21,7 +20,7 @@ use crate::{Error, Result};
 /// the configuration they were built from.
 pub struct Engine {
     pub runtime: Arc<Runtime>,
-    pub client: reqwest::Client,
+    pub transport: Transport,
     pub permits: Arc<Semaphore>,
     pub config: Arc<DispatchConfig>,
 }
@@ -86,13 +85,13 @@ pub fn engine() -> Result<Arc<Engine>> {
         }
     };
     let config = Arc::new(state.config.clone());
-    let client = {
+    let transport = {
         let _context = runtime.enter();
-        build_client(&config)?
+        Transport::new(&config)?
     };
     let engine = Arc::new(Engine {
         runtime,
-        client,
+        transport,
         permits: Arc::new(Semaphore::new(config.max_concurrency)),
         config,
     });
@@ -110,36 +109,4 @@ fn build_runtime() -> Result<Runtime> {
         .enable_all()
         .build()
         .map_err(|e| Error::Internal(format!("cannot start the delivery runtime: {e}")))
-}
-
-fn build_client(config: &DispatchConfig) -> Result<reqwest::Client> {
-    let policy = Arc::new(config.guard.clone());
-    let redirect = if config.max_redirects == 0 {
-        reqwest::redirect::Policy::none()
-    } else {
-        // Every hop passes the guard: literal addresses here, names in the resolver at connect time.
-        let max = config.max_redirects;
-        let policy = policy.clone();
-        reqwest::redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() > max {
-                return attempt.error(format!("more than {max} redirects"));
-            }
-            match check_literal_host(&policy, attempt.url()) {
-                Ok(()) => attempt.follow(),
-                Err(refusal) => attempt.error(refusal),
-            }
-        })
-    };
-    reqwest::Client::builder()
-        .user_agent(config.user_agent.clone())
-        .dns_resolver(Arc::new(GuardedResolver::new(policy)))
-        .redirect(redirect)
-        // A proxy would be the address connected to, bypassing the guard's view of the target.
-        .no_proxy()
-        .connect_timeout(config.timeout)
-        .pool_idle_timeout(std::time::Duration::from_secs(90))
-        .pool_max_idle_per_host(config.max_concurrency)
-        .tcp_nodelay(true)
-        .build()
-        .map_err(|e| Error::Internal(format!("cannot build the HTTP client: {e}")))
 }

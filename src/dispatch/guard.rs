@@ -338,7 +338,7 @@ mod tests {
 
     #[test]
     fn odd_ipv4_spellings_parse_to_the_same_address() {
-        // URLs are parsed by the WHATWG rules (url crate, as reqwest does): decimal, octal and hex
+        // URLs are parsed by the WHATWG rules (url crate, as browsers do): decimal, octal and hex
         // IPv4 forms become the plain address before the guard sees them.
         for url in [
             "http://2130706433/",
@@ -347,10 +347,10 @@ mod tests {
             "http://0x7f.1/",
             "http://127.1/",
         ] {
-            let parsed = reqwest::Url::parse(url).unwrap();
+            let parsed = url::Url::parse(url).unwrap();
             assert_eq!(parsed.host_str(), Some("127.0.0.1"), "{url}");
         }
-        let parsed = reqwest::Url::parse("http://0xa9.0xfe.0xa9.0xfe/").unwrap();
+        let parsed = url::Url::parse("http://0xa9.0xfe.0xa9.0xfe/").unwrap();
         assert_eq!(parsed.host_str(), Some("169.254.169.254"));
     }
 

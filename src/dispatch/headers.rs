@@ -1,7 +1,7 @@
 //! Request headers: the caller's custom ones (validated once per endpoint) and the signing headers
 //! of each scheme (made per attempt, since the timestamp is part of what is signed).
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
+use http::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 
 use crate::secret::Secret;
 use crate::signature::{hmac_sha256_hex, sign_chatwoot, sign_standard};

@@ -13,6 +13,7 @@ mod guard;
 mod headers;
 mod provider;
 mod resolver;
+mod transport;
 mod urls;
 
 use std::sync::{Arc, Mutex};

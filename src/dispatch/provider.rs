@@ -4,10 +4,8 @@
 
 use std::time::Duration;
 
-use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use http::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 
-use super::classify::retry_after_of;
-use super::deliver::{failure, read_excerpt};
 use super::engine::Engine;
 use super::urls::{check_literal_host, parse_endpoint_url};
 use crate::secret::Secret;
@@ -53,12 +51,8 @@ pub async fn post(
             retryable: true,
         });
     };
-    let mut request = engine
-        .client
-        .post(url)
-        .header(CONTENT_TYPE, content_type)
-        .body(body)
-        .timeout(timeout);
+    let mut headers = HeaderMap::new();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Some(token) = bearer {
         let mut value =
             HeaderValue::from_bytes(&[b"Bearer ", token.expose()].concat()).map_err(|_| {
@@ -68,22 +62,19 @@ pub async fn post(
                 }
             })?;
         value.set_sensitive(true);
-        request = request.header(AUTHORIZATION, value);
+        headers.insert(AUTHORIZATION, value);
     }
-    let deadline = tokio::time::Instant::now() + timeout;
-    let response = request.send().await.map_err(|e| {
-        let f = failure(&e, timeout);
-        ProviderFailure {
+    let reply = engine
+        .transport
+        .post(&url, headers, body.into(), MAX_PROVIDER_RESPONSE, timeout)
+        .await
+        .map_err(|f| ProviderFailure {
             message: f.error,
             retryable: f.retryable,
-        }
-    })?;
-    let status = response.status().as_u16();
-    let retry_after = retry_after_of(&response);
-    let body = read_excerpt(response, MAX_PROVIDER_RESPONSE, deadline).await;
+        })?;
     Ok(ProviderReply {
-        status,
-        retry_after,
-        body,
+        status: reply.status,
+        retry_after: reply.retry_after,
+        body: reply.body,
     })
 }

@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 
-use reqwest::Url;
+use url::Url;
 
 use super::guard::{GuardPolicy, Refusal};
 
