@@ -130,14 +130,23 @@ RSpec.describe "Integrations::Native.dispatch" do
       expect(peak).to eq(4)
     end
 
+    it "sends the shared headers to every endpoint, under each endpoint's own" do
+      endpoints = [{ url: receiver.url("/plain") }, { "url" => receiver.url("/own"), "headers" => { "X-Team" => "billing" } }]
+      results = n.dispatch(endpoints: endpoints, payload: {}, headers: { "X-Team" => "support", "X-Source" => "chatwoot" })
+      expect(results).to all(be_success)
+      seen = receiver.received.to_h { |r| [r.path, [r.header("x-team"), r.header("x-source")]] }
+      expect(seen).to eq("/plain" => %w[support chatwoot], "/own" => %w[billing chatwoot])
+    end
+
     it "turns a bad endpoint into that endpoint's failed result and delivers the rest" do
       endpoints = [
         { url: receiver.url("/one") }, { url: "ftp://example.com/x" }, { url: 42 }, { "url" => receiver.url("/two") },
         { url: receiver.url("/three"), headers: { "X-Bad" => "a\r\nInjected: yes" } }, "not a hash",
         { url: receiver.url("/four"), secret: 123 }, { url: receiver.url("/five"), colour: "red" },
+        { url: receiver.url("/six"), 7 => "seven" },
       ]
       results = n.dispatch(endpoints: endpoints, payload: { "x" => 1 })
-      expect(results.map(&:success?)).to eq([true, false, false, true, false, false, false, false])
+      expect(results.map(&:success?)).to eq([true, false, false, true, false, false, false, false, false])
       expect(results[1..].reject(&:success?)).to all(be_invalid)
       expect(results[1].error).to include("http or https")
       expect(results[2].error).to include("url must be a String")
@@ -146,6 +155,7 @@ RSpec.describe "Integrations::Native.dispatch" do
       expect(results[5].error).to include("Hash")
       expect(results[6].error).to include("secret must be a String")
       expect(results[7].error).to include("colour")
+      expect(results[8].error).to include("unknown endpoint key(s): 7")
       expect(receiver.received.map(&:path).sort).to eq(%w[/one /two])
     end
   end

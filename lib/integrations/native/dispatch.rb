@@ -38,10 +38,11 @@ module Integrations
         raise TypeError, "endpoints must be an Array, got #{endpoints.class}" unless endpoints.is_a?(Array)
         raise ArgumentError, "endpoints is empty" if endpoints.empty?
 
+        shared_pairs = header_pairs(shared_headers)
         results = Array.new(endpoints.size)
         valid = []
         endpoints.each_with_index do |endpoint, index|
-          valid << [index, normalize_endpoint(endpoint, shared_headers)]
+          valid << [index, normalize_endpoint(endpoint, shared_headers, shared_pairs)]
         rescue ArgumentError, TypeError => e
           url = endpoint.is_a?(Hash) ? (endpoint[:url] || endpoint["url"]) : endpoint
           results[index] = DeliveryResult.invalid(url, e.message)
@@ -65,23 +66,43 @@ module Integrations
         end
       end
 
-      # [url, secret, [[name, value], …], delivery_id] as the native side takes it.
-      def normalize_endpoint(endpoint, shared_headers = {})
+      ENDPOINT_KEYS = { url: :url, "url" => :url, secret: :secret, "secret" => :secret, headers: :headers,
+                        "headers" => :headers, delivery_id: :delivery_id, "delivery_id" => :delivery_id }.freeze
+      private_constant :ENDPOINT_KEYS
+
+      # [url, secret, [[name, value], …], delivery_id] as the native side takes it. Keys may be Symbols
+      # or Strings. One pass over the Hash, and the shared headers' pairs made once per dispatch: in a
+      # fan-out this runs per endpoint while the delivery engine waits.
+      def normalize_endpoint(endpoint, shared_headers = {}, shared_pairs = nil)
         raise TypeError, "each endpoint must be a Hash, got #{endpoint.class}" unless endpoint.is_a?(Hash)
 
-        endpoint = endpoint.transform_keys(&:to_sym)
-        unknown = endpoint.keys - %i[url secret headers delivery_id]
-        raise ArgumentError, "unknown endpoint key(s): #{unknown.join(", ")}" unless unknown.empty?
+        url = secret = own_headers = delivery_id = unknown = nil
+        endpoint.each do |key, value|
+          case ENDPOINT_KEYS[key]
+          when :url then url = value
+          when :secret then secret = value
+          when :headers then own_headers = value
+          when :delivery_id then delivery_id = value
+          else (unknown ||= []) << key
+          end
+        end
+        raise ArgumentError, "unknown endpoint key(s): #{unknown.map(&:to_s).join(", ")}" if unknown
 
-        url = Arguments.string!("url", endpoint[:url])
+        Arguments.string!("url", url)
         raise ArgumentError, "url is not valid UTF-8" unless url.valid_encoding?
 
-        secret = endpoint[:secret]
         secret = nil if secret == ""
         Arguments.string!("secret", secret) unless secret.nil?
-        delivery_id = endpoint[:delivery_id]
         Arguments.string!("delivery_id", delivery_id) unless delivery_id.nil?
-        [url, secret, header_pairs(shared_headers.merge(endpoint[:headers] || {})), delivery_id]
+        [url, secret, endpoint_headers(own_headers, shared_headers, shared_pairs), delivery_id]
+      end
+
+      # The endpoint's own headers over the shared ones; the shared pairs alone when it has none.
+      def endpoint_headers(own, shared, shared_pairs)
+        return shared_pairs || header_pairs(shared) if own.nil? || own == {}
+        raise TypeError, "headers must be a Hash, got #{own.class}" unless own.is_a?(Hash)
+
+        header_pairs(shared.merge(own))
       end
 
       def header_pairs(headers)
