@@ -162,7 +162,13 @@ impl Transport {
         let mut method = Method::POST;
         let mut current = url.clone();
         for hop in 0..=self.max_redirects {
-            let request = request(method.clone(), &current, headers.clone(), body.clone())?;
+            // The last hop that may be sent takes the headers; only a hop that may redirect copies them.
+            let hop_headers = if hop == self.max_redirects {
+                std::mem::take(&mut headers)
+            } else {
+                headers.clone()
+            };
+            let request = request(method.clone(), &current, hop_headers, body.clone())?;
             let response = self
                 .client
                 .request(request)
