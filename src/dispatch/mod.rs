@@ -11,6 +11,7 @@ mod deliver;
 mod engine;
 mod guard;
 mod headers;
+mod ids;
 mod provider;
 mod resolver;
 mod transport;
@@ -34,6 +35,7 @@ pub use urls::{check_literal_host, parse_endpoint_url, redacted, MAX_URL_BYTES};
 use crate::secret::Secret;
 use crate::signature::standard_key;
 use crate::sync::lock;
+use ids::DeliveryIds;
 
 /// One endpoint as the caller gives it.
 #[derive(Debug, Clone)]
@@ -88,10 +90,14 @@ impl DeliveryResult {
 }
 
 /// Validates one endpoint: URL, headers, delivery id, and (for Standard Webhooks) the secret's format.
-fn prepare(spec: &EndpointSpec, scheme: Scheme) -> Result<deliver::Prepared, (String, String)> {
+fn prepare(
+    spec: &EndpointSpec,
+    scheme: Scheme,
+    ids: &mut DeliveryIds,
+) -> Result<deliver::Prepared, (String, String)> {
     let delivery_id = match &spec.delivery_id {
         Some(id) => id.clone(),
-        None => uuid::Uuid::new_v4().to_string(),
+        None => ids.next_id(),
     };
     let fail = |error: String| (delivery_id.clone(), error);
     if delivery_id.is_empty()
@@ -160,12 +166,13 @@ pub async fn dispatch_all(
             results.clone(),
         );
         tasks.spawn(async move {
+            let mut ids = DeliveryIds::new();
             loop {
                 let index = next.fetch_add(1, Ordering::Relaxed);
                 let Some(spec) = endpoints.get(index) else {
                     break;
                 };
-                let result = match prepare(spec, options.scheme) {
+                let result = match prepare(spec, options.scheme, &mut ids) {
                     Ok(prepared) => {
                         deliver::deliver(&engine, prepared, body.clone(), options.scheme, timeout)
                             .await
