@@ -77,8 +77,9 @@ async fn serve(listener: TcpListener, status: u16, seen: Arc<Mutex<Vec<Seen>>>) 
 
 #[test]
 fn delivers_signed_bodies_and_guards_loopback() {
-    let engine = dispatch::engine().unwrap();
-    let runtime = engine.runtime.clone();
+    // The receiver runs on a runtime of the test's own; dispatch_all spawns the deliveries on the
+    // engine's lanes and only waits here.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let (ok_url, failing_url) = runtime.block_on(async {
         let ok = TcpListener::bind("127.0.0.1:0").await.unwrap();

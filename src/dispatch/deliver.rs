@@ -145,7 +145,7 @@ async fn attempt(
     }
     let max = engine.config.max_response_bytes;
     match engine
-        .transport
+        .transport()
         .post(&endpoint.url, headers, body.clone(), max, timeout)
         .await
     {

@@ -1,34 +1,76 @@
-//! The process-wide delivery engine: one tokio runtime and one pooled HTTP client per process,
-//! created lazily, rebuilt when the configuration changes, and re-created after `fork`.
+//! The process-wide delivery engine: the lanes it runs on (see `lanes`), one pooled HTTP client per
+//! lane, and the concurrency permits; created lazily, rebuilt when the configuration changes, and
+//! re-created after `fork`.
 //!
 //! Puma and Sidekiq fork worker processes. A forked child has only the thread that forked, so the
-//! parent's runtime (whose worker threads did not survive) must never be used, nor dropped (dropping
-//! would wait for threads that do not exist): the child leaks it and builds its own, noticing the
-//! fork by a change of process id.
+//! parent's lanes (whose threads did not survive) must never be used, nor dropped (dropping a
+//! runtime would wait for threads that do not exist): the child leaks them and starts its own,
+//! noticing the fork by a change of process id.
 
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use tokio::runtime::Runtime;
+use tokio::runtime::Handle;
 use tokio::sync::Semaphore;
+use tokio::task::JoinHandle;
 
 use super::config::DispatchConfig;
+use super::lanes::{self, Lanes};
 use super::transport::Transport;
 use crate::sync::lock;
-use crate::{Error, Result};
+use crate::Result;
 
-/// What a delivery needs: the runtime to run on, the pooled client, the concurrency permits, and
-/// the configuration they were built from.
+/// What a delivery needs: the lanes to run on, each lane's pooled client, the concurrency permits
+/// (shared by all lanes), and the configuration they were built from.
 pub struct Engine {
-    pub runtime: Arc<Runtime>,
-    pub transport: Transport,
+    lanes: Arc<Lanes>,
+    /// One per lane, used only from tasks on that lane, so a connection and the requests on it
+    /// stay on one thread.
+    transports: Vec<Transport>,
+    next_lane: AtomicUsize,
     pub permits: Arc<Semaphore>,
     pub config: Arc<DispatchConfig>,
+}
+
+impl Engine {
+    /// Spawns `future` on the next lane, round robin.
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.lanes.handle(self.next_lane()).spawn(future)
+    }
+
+    /// A lane index to start from, round robin: spreads single deliveries and fan-outs alike.
+    pub fn next_lane(&self) -> usize {
+        self.next_lane.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The lane `index` (any number; taken modulo the lane count).
+    pub fn lane(&self, index: usize) -> &Handle {
+        self.lanes.handle(index)
+    }
+
+    /// The HTTP client of the lane the caller runs on; the first lane's on any other thread (it
+    /// works from there too, only without the one-thread affinity).
+    pub fn transport(&self) -> &Transport {
+        let lane = lanes::current().unwrap_or(0);
+        &self.transports[lane % self.transports.len()]
+    }
+
+    /// Waits for `future` on a thread outside the lanes (a Ruby thread, a test). The future must only
+    /// wait: run the work itself with `spawn`.
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.lanes.block_on(future)
+    }
 }
 
 struct State {
     pid: u32,
     config: DispatchConfig,
-    runtime: Option<Arc<Runtime>>,
+    lanes: Option<Arc<Lanes>>,
     engine: Option<Arc<Engine>>,
 }
 
@@ -39,8 +81,8 @@ fn state_for_this_process(slot: &mut Option<State>) -> &mut State {
     let pid = std::process::id();
     if let Some(state) = slot.as_mut() {
         if state.pid != pid {
-            // Forked: the parent's runtime and client belong to threads that are gone. Leak them.
-            std::mem::forget(state.runtime.take());
+            // Forked: the parent's lanes and clients belong to threads that are gone. Leak them.
+            std::mem::forget(state.lanes.take());
             std::mem::forget(state.engine.take());
             state.pid = pid;
         }
@@ -48,12 +90,12 @@ fn state_for_this_process(slot: &mut Option<State>) -> &mut State {
     slot.get_or_insert_with(|| State {
         pid,
         config: DispatchConfig::default(),
-        runtime: None,
+        lanes: None,
         engine: None,
     })
 }
 
-/// Replaces the configuration; the next delivery builds a client from it. In-flight deliveries
+/// Replaces the configuration; the next delivery builds clients from it. In-flight deliveries
 /// finish with the engine they started with.
 pub fn configure(config: DispatchConfig) -> Result<()> {
     config.validate()?;
@@ -76,37 +118,28 @@ pub fn engine() -> Result<Arc<Engine>> {
     if let Some(engine) = &state.engine {
         return Ok(engine.clone());
     }
-    let runtime = match &state.runtime {
-        Some(runtime) => runtime.clone(),
+    let lanes = match &state.lanes {
+        Some(lanes) => lanes.clone(),
         None => {
-            let runtime = Arc::new(build_runtime()?);
-            state.runtime = Some(runtime.clone());
-            runtime
+            let lanes = Arc::new(Lanes::start()?);
+            state.lanes = Some(lanes.clone());
+            lanes
         }
     };
     let config = Arc::new(state.config.clone());
-    let transport = {
-        let _context = runtime.enter();
-        Transport::new(&config)?
-    };
+    let transports = (0..lanes.len())
+        .map(|lane| {
+            let _context = lanes.handle(lane).enter();
+            Transport::new(&config)
+        })
+        .collect::<Result<Vec<_>>>()?;
     let engine = Arc::new(Engine {
-        runtime,
-        transport,
+        lanes,
+        transports,
+        next_lane: AtomicUsize::new(0),
         permits: Arc::new(Semaphore::new(config.max_concurrency)),
         config,
     });
     state.engine = Some(engine.clone());
     Ok(engine)
-}
-
-fn build_runtime() -> Result<Runtime> {
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get().clamp(2, 4))
-        .unwrap_or(2);
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
-        .thread_name("chatwoot-integrations")
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Internal(format!("cannot start the delivery runtime: {e}")))
 }

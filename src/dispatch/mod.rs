@@ -12,6 +12,7 @@ mod engine;
 mod guard;
 mod headers;
 mod ids;
+mod lanes;
 mod provider;
 mod resolver;
 mod transport;
@@ -136,8 +137,9 @@ pub struct DispatchOptions {
 /// Delivers `body` to every endpoint concurrently; results come back in endpoint order. An endpoint
 /// with unusable input gets an `invalid` result and the others are delivered all the same.
 ///
-/// The deliveries run on at most `max_concurrency` tasks per call, each taking the next endpoint
-/// by index until none is left, and validating it just before sending it. One task per endpoint,
+/// The deliveries run on at most `max_concurrency` tasks per call, spread over the engine's lanes,
+/// each taking the next endpoint by index until none is left, and validating it just before
+/// sending it. One task per endpoint,
 /// each queueing for a permit, cost about a fifth of the throughput (every completion woke a waiting
 /// task, often on another thread); validating all endpoints first kept every worker idle meanwhile.
 ///
@@ -157,7 +159,9 @@ pub async fn dispatch_all(
     // its own result, filled in below.
     let results = Arc::new(Mutex::new(vec![None; count]));
     let mut tasks = JoinSet::new();
-    for _ in 0..workers {
+    let first_lane = engine.next_lane();
+    for worker in 0..workers {
+        let lane = engine.lane(first_lane + worker).clone();
         let (engine, body, endpoints, next, results) = (
             engine.clone(),
             body.clone(),
@@ -165,7 +169,7 @@ pub async fn dispatch_all(
             next.clone(),
             results.clone(),
         );
-        tasks.spawn(async move {
+        let work = async move {
             let mut ids = DeliveryIds::new();
             loop {
                 let index = next.fetch_add(1, Ordering::Relaxed);
@@ -181,7 +185,8 @@ pub async fn dispatch_all(
                 };
                 lock(&results)[index] = Some(result);
             }
-        });
+        };
+        tasks.spawn_on(work, &lane);
     }
     while tasks.join_next().await.is_some() {}
     let results = std::mem::take(&mut *lock(&results));

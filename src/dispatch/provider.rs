@@ -65,7 +65,7 @@ pub async fn post(
         headers.insert(AUTHORIZATION, value);
     }
     let reply = engine
-        .transport
+        .transport()
         .post(&url, headers, body.into(), MAX_PROVIDER_RESPONSE, timeout)
         .await
         .map_err(|f| ProviderFailure {

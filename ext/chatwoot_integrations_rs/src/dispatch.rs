@@ -112,13 +112,9 @@ fn dispatch(
         // SAFETY: copied at once; the copy is what every endpoint sends and signs.
         let body = Bytes::copy_from_slice(unsafe { body.as_slice() });
         let engine = dispatch::engine().map_err(|e| to_ruby(ruby, e))?;
-        let runtime = engine.runtime.clone();
         let options = DispatchOptions { scheme, timeout };
-        let results = gvl::block_on(
-            ruby,
-            &runtime,
-            dispatch::dispatch_all(engine, endpoints, body, options),
-        )?;
+        let work = dispatch::dispatch_all(engine.clone(), endpoints, body, options);
+        let results = gvl::block_on(ruby, &engine, work)?;
         let array = ruby.ary_new_capa(results.len());
         for result in results {
             array.push(result_tuple(ruby, result)?)?;

@@ -74,13 +74,9 @@ fn perform(ruby: &Ruby, input: RHash) -> RbResult<RArray> {
             Prepared::Skip(outcome) => outcome,
             Prepared::Request(request) => {
                 let engine = dispatch::engine().map_err(|e| to_ruby(ruby, e))?;
-                let runtime = engine.runtime.clone();
                 let timeout = engine.config.timeout;
-                let result: Result<Outcome, CoreError> = gvl::block_on(
-                    ruby,
-                    &runtime,
-                    send_service::perform(engine, request, timeout),
-                )?;
+                let work = send_service::perform(engine.clone(), request, timeout);
+                let result: Result<Outcome, CoreError> = gvl::block_on(ruby, &engine, work)?;
                 result.map_err(|e| to_ruby(ruby, e))?
             }
         };
@@ -135,14 +131,14 @@ fn graphql(
         let token = Secret::new(owned(token));
         let variables = settings_from(ruby, variables_json)?;
         let engine = dispatch::engine().map_err(|e| to_ruby(ruby, e))?;
-        let runtime = engine.runtime.clone();
         let timeout = engine.config.timeout;
+        let call_engine = engine.clone();
         let call = async move {
-            linear::graphql(&engine, &url, &token, &query, &variables, timeout)
+            linear::graphql(&call_engine, &url, &token, &query, &variables, timeout)
                 .await
                 .map(|data| data.to_string())
         };
-        let data = gvl::block_on(ruby, &runtime, call)?.map_err(|e| to_ruby(ruby, e))?;
+        let data = gvl::block_on(ruby, &engine, call)?.map_err(|e| to_ruby(ruby, e))?;
         Ok(ruby.str_new(&data))
     })
 }

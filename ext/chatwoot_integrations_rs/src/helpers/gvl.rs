@@ -1,4 +1,4 @@
-//! Waiting on the tokio runtime without the GVL, interruptibly.
+//! Waiting on the delivery engine without the GVL, interruptibly.
 //!
 //! While a Ruby thread waits for a dispatch, other Ruby threads must run, and `Thread#kill`,
 //! `Timeout.timeout`, `Thread#raise` and Sidekiq's shutdown must be able to stop it. Ruby calls our
@@ -10,26 +10,27 @@ use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::null_mut;
 
+use chatwoot_integrations::dispatch::Engine;
 use magnus::{rb_sys::AsRawValue, Error, Ruby};
-use tokio::runtime::Runtime;
 use tokio_util::sync::CancellationToken;
 
 use super::panic::panic_error;
 use super::RbResult;
 use crate::errors;
 
-/// Runs `future` on `runtime` and waits for its output with the GVL released. If Ruby interrupts
-/// the wait with an exception (or a kill), the task is aborted and the exception propagates.
-pub fn block_on<T, F>(ruby: &Ruby, runtime: &Runtime, future: F) -> RbResult<T>
+/// Runs `future` on one of the engine's lanes and waits for its output with the GVL released. If
+/// Ruby interrupts the wait with an exception (or a kill), the task is aborted and the exception
+/// propagates.
+pub fn block_on<T, F>(ruby: &Ruby, engine: &Engine, future: F) -> RbResult<T>
 where
     F: Future<Output = T> + Send + 'static,
     T: Send + 'static,
 {
-    let mut task = runtime.spawn(future);
+    let mut task = engine.spawn(future);
     loop {
         let cancel = CancellationToken::new();
         let waited = without_gvl(ruby, &cancel, || {
-            runtime.block_on(async {
+            engine.block_on(async {
                 tokio::select! {
                     joined = &mut task => Some(joined),
                     _ = cancel.cancelled() => None,
