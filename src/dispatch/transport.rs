@@ -59,7 +59,8 @@ pub struct TransportFailure {
 }
 
 impl TransportFailure {
-    fn final_(error: String) -> Self {
+    /// Trying again would fail the same way (a refused address, a redirect loop).
+    fn permanent(error: String) -> Self {
         TransportFailure {
             error,
             retryable: false,
@@ -193,12 +194,12 @@ impl Transport {
                 .and_then(|l| current.join(l).ok())
                 .filter(|next| matches!(next.scheme(), "http" | "https"))
                 .ok_or_else(|| {
-                    TransportFailure::final_(
+                    TransportFailure::permanent(
                         "redirect refused: the Location is not an http(s) URL".into(),
                     )
                 })?;
             check_literal_host(&self.policy, &next)
-                .map_err(|refusal| TransportFailure::final_(refusal.to_string()))?;
+                .map_err(|refusal| TransportFailure::permanent(refusal.to_string()))?;
             if matches!(response.status().as_u16(), 301..=303) && method == Method::POST {
                 method = Method::GET;
                 body = Bytes::new();
@@ -212,7 +213,7 @@ impl Transport {
             }
             current = next;
         }
-        Err(TransportFailure::final_(format!(
+        Err(TransportFailure::permanent(format!(
             "redirect refused: more than {} redirects",
             self.max_redirects
         )))
@@ -238,7 +239,7 @@ fn request(
         let _ = bare.set_password(None);
         Uri::try_from(bare.as_str())
     }
-    .map_err(|_| TransportFailure::final_("url is not a valid request target".into()))?;
+    .map_err(|_| TransportFailure::permanent("url is not a valid request target".into()))?;
     let mut request = Request::new(Full::new(body));
     *request.method_mut() = method;
     *request.uri_mut() = uri;
@@ -284,7 +285,7 @@ fn client_failure(e: &hyper_util::client::legacy::Error) -> TransportFailure {
     let mut root = None;
     while let Some(cause) = source {
         if let Some(refusal) = cause.downcast_ref::<Refusal>() {
-            return TransportFailure::final_(refusal.to_string());
+            return TransportFailure::permanent(refusal.to_string());
         }
         root = Some(cause);
         source = cause.source();
