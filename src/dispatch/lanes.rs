@@ -82,3 +82,27 @@ fn start_lane(lane: usize) -> Result<Handle> {
         .map_err(|_| Error::Internal("a delivery lane did not start".into()))?;
     Ok(handle)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn work_runs_on_the_lane_it_is_spawned_on_and_is_awaited_from_outside() {
+        let lanes = Lanes::start().unwrap();
+        assert!(lanes.len() >= 2);
+        assert_eq!(current(), None);
+        for lane in 0..lanes.len() * 2 {
+            let task = lanes.handle(lane).spawn(async { current() });
+            assert_eq!(lanes.block_on(task).unwrap(), Some(lane % lanes.len()));
+        }
+        // Timers are driven by the lane's own thread while this thread only waits.
+        let task = lanes.handle(1).spawn(async {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            current()
+        });
+        assert_eq!(lanes.block_on(task).unwrap(), Some(1));
+    }
+}
