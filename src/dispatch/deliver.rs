@@ -33,11 +33,7 @@ enum Attempt {
         excerpt: Vec<u8>,
     },
     /// No HTTP answer. `quick_retry`: a connection failure worth one more try at once.
-    Failed {
-        error: String,
-        retryable: bool,
-        quick_retry: bool,
-    },
+    Failed(TransportFailure),
 }
 
 pub async fn deliver(
@@ -93,11 +89,11 @@ pub async fn deliver(
                     }
                 }
             }
-            Attempt::Failed {
+            Attempt::Failed(TransportFailure {
                 error,
                 retryable,
                 quick_retry,
-            } => {
+            }) => {
                 result.status = None;
                 result.response_excerpt.clear();
                 result.retry_after = None;
@@ -124,11 +120,11 @@ async fn attempt(
     timeout: Duration,
 ) -> Attempt {
     let Ok(_permit) = engine.permits.acquire().await else {
-        return Attempt::Failed {
+        return Attempt::Failed(TransportFailure {
             error: "the delivery engine is shutting down".into(),
             retryable: true,
             quick_retry: false,
-        };
+        });
     };
     let mut headers = endpoint.headers.clone();
     for (name, value) in signing_headers(
@@ -155,16 +151,6 @@ async fn attempt(
             retry_after: reply.retry_after,
             excerpt: reply.body,
         },
-        Err(failure) => failure.into(),
-    }
-}
-
-impl From<TransportFailure> for Attempt {
-    fn from(f: TransportFailure) -> Self {
-        Attempt::Failed {
-            error: f.error,
-            retryable: f.retryable,
-            quick_retry: f.quick_retry,
-        }
+        Err(failure) => Attempt::Failed(failure),
     }
 }

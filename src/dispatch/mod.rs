@@ -139,9 +139,9 @@ pub struct DispatchOptions {
 ///
 /// The deliveries run on at most `max_concurrency` tasks per call, spread over the engine's lanes,
 /// each taking the next endpoint by index until none is left, and validating it just before
-/// sending it. One task per endpoint,
-/// each queueing for a permit, cost about a fifth of the throughput (every completion woke a waiting
-/// task, often on another thread); validating all endpoints first kept every worker idle meanwhile.
+/// sending it. One task per endpoint, each queueing for a permit, cost about a fifth of the
+/// throughput (every completion woke a waiting task, often on another thread); validating all
+/// endpoints first kept every worker idle meanwhile.
 ///
 /// Dropping the returned future (a cancelled dispatch) aborts every delivery still in flight.
 pub async fn dispatch_all(
