@@ -13,13 +13,8 @@ use crate::secret::Secret;
 /// Provider answers larger than this are cut (and then fail to parse): none of ours come near it.
 const MAX_PROVIDER_RESPONSE: usize = 4 * 1024 * 1024;
 
-/// An HTTP answer from a provider.
-#[derive(Debug, Clone)]
-pub struct ProviderReply {
-    pub status: u16,
-    pub retry_after: Option<Duration>,
-    pub body: Vec<u8>,
-}
+/// An HTTP answer from a provider: the transport's reply, read to the end (up to 4 MiB).
+pub use super::transport::Reply as ProviderReply;
 
 /// No HTTP answer: the message (never the URL or token), and whether a later try may work.
 #[derive(Debug, Clone)]
@@ -64,17 +59,12 @@ pub async fn post(
         value.set_sensitive(true);
         headers.insert(AUTHORIZATION, value);
     }
-    let reply = engine
+    engine
         .transport()
         .post(&url, headers, body.into(), MAX_PROVIDER_RESPONSE, timeout)
         .await
         .map_err(|f| ProviderFailure {
             message: f.error,
             retryable: f.retryable,
-        })?;
-    Ok(ProviderReply {
-        status: reply.status,
-        retry_after: reply.retry_after,
-        body: reply.body,
-    })
+        })
 }

@@ -44,6 +44,7 @@ pub struct Transport {
 }
 
 /// An HTTP answer: its status, Retry-After, and at most the asked-for number of body bytes.
+#[derive(Debug, Clone)]
 pub struct Reply {
     pub status: u16,
     pub retry_after: Option<Duration>,
