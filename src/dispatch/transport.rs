@@ -72,7 +72,15 @@ impl TransportFailure {
 
 impl Transport {
     /// Must be called inside the runtime the client will run on (the pool's timer is tokio's).
+    /// Servers are trusted by the webpki roots (Mozilla's), as browsers and reqwest do.
     pub fn new(config: &DispatchConfig) -> Result<Self> {
+        let roots = rustls::RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        Self::with_roots(config, roots)
+    }
+
+    fn with_roots(config: &DispatchConfig, roots: rustls::RootCertStore) -> Result<Self> {
         let policy = Arc::new(config.guard.clone());
         let mut http = HttpConnector::new_with_resolver(GuardedResolver::new(policy.clone()));
         // hyper-rustls decides between http and https; the plain connector must let https through.
@@ -84,9 +92,7 @@ impl Transport {
         ))
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::Internal(format!("cannot set up TLS: {e}")))?
-        .with_root_certificates(rustls::RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        })
+        .with_root_certificates(roots)
         .with_no_client_auth();
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
@@ -304,5 +310,142 @@ fn client_failure(e: &hyper_util::client::legacy::Error) -> TransportFailure {
             retryable: true,
             quick_retry: false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use http_body_util::Full;
+    use hyper::service::service_fn;
+    use hyper_util::rt::TokioIo;
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    use tokio::net::TcpListener;
+    use tokio_rustls::TlsAcceptor;
+
+    use super::*;
+    use crate::dispatch::GuardPolicy;
+
+    /// test/fixtures/tls: a test CA and a certificate for 127.0.0.1 it signed (see generate.sh).
+    fn fixture(name: &str) -> PathBuf {
+        [env!("CARGO_MANIFEST_DIR"), "test", "fixtures", "tls", name]
+            .iter()
+            .collect()
+    }
+
+    fn test_ca() -> rustls::RootCertStore {
+        let mut roots = rustls::RootCertStore::empty();
+        roots
+            .add(CertificateDer::from_pem_file(fixture("ca.pem")).unwrap())
+            .unwrap();
+        roots
+    }
+
+    fn loopback_allowed() -> DispatchConfig {
+        DispatchConfig {
+            guard: GuardPolicy {
+                allowed_cidrs: vec!["127.0.0.1/32".parse().unwrap()],
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    /// A real HTTPS receiver on 127.0.0.1 offering `alpn`. It answers every request with the HTTP
+    /// version it arrived in and the length of its body.
+    async fn https_receiver(alpn: &[&[u8]]) -> std::net::SocketAddr {
+        let certs = CertificateDer::pem_file_iter(fixture("localhost.pem"))
+            .unwrap()
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .unwrap();
+        let key = PrivateKeyDer::from_pem_file(fixture("localhost.key")).unwrap();
+        let mut tls = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+        tls.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+        let acceptor = TlsAcceptor::from(Arc::new(tls));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let Ok(stream) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2".as_slice());
+                    let service = service_fn(|request: http::Request<Incoming>| async move {
+                        let version = format!("{:?}", request.version());
+                        let body = request.into_body().collect().await?.to_bytes();
+                        let answer = format!("{version} {}", body.len());
+                        Ok::<_, hyper::Error>(http::Response::new(Full::new(Bytes::from(answer))))
+                    });
+                    let io = TokioIo::new(stream);
+                    let _ = if h2 {
+                        hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+                            .serve_connection(io, service)
+                            .await
+                    } else {
+                        hyper::server::conn::http1::Builder::new()
+                            .serve_connection(io, service)
+                            .await
+                    };
+                });
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn posts_over_https_in_http2_when_offered_and_http1_otherwise() {
+        let body = Bytes::from_static(br#"{"event":"message_created"}"#);
+        let cases: [(&[&[u8]], &str); 2] = [
+            (&[b"h2", b"http/1.1"], "HTTP/2.0"),
+            (&[b"http/1.1"], "HTTP/1.1"),
+        ];
+        for (alpn, version) in cases {
+            let addr = https_receiver(alpn).await;
+            let transport = Transport::with_roots(&loopback_allowed(), test_ca()).unwrap();
+            let url = Url::parse(&format!("https://{addr}/hook")).unwrap();
+            let reply = transport
+                .post(
+                    &url,
+                    HeaderMap::new(),
+                    body.clone(),
+                    1024,
+                    Duration::from_secs(5),
+                )
+                .await
+                .unwrap_or_else(|f| panic!("{version}: {}", f.error));
+            assert_eq!(reply.status, 200);
+            assert_eq!(reply.body, format!("{version} {}", body.len()).as_bytes());
+        }
+    }
+
+    #[tokio::test]
+    async fn refuses_a_certificate_the_trusted_roots_did_not_sign() {
+        let addr = https_receiver(&[b"http/1.1"]).await;
+        // The production trust store (Mozilla's roots) does not include the test CA.
+        let transport = Transport::new(&loopback_allowed()).unwrap();
+        let url = Url::parse(&format!("https://{addr}/hook")).unwrap();
+        let failure = transport
+            .post(
+                &url,
+                HeaderMap::new(),
+                Bytes::new(),
+                1024,
+                Duration::from_secs(5),
+            )
+            .await
+            .expect_err("an untrusted certificate must not be accepted");
+        assert!(failure.error.contains("certificate"), "{}", failure.error);
+        assert!(!failure.error.contains("/hook"), "{}", failure.error);
     }
 }
