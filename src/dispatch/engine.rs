@@ -53,6 +53,10 @@ impl Engine {
         self.lanes.handle(index)
     }
 
+    pub fn lane_count(&self) -> usize {
+        self.lanes.len()
+    }
+
     /// The HTTP client of the lane the caller runs on; the first lane's on any other thread (it
     /// works from there too, only without the one-thread affinity).
     pub fn transport(&self) -> &Transport {
