@@ -15,10 +15,11 @@ pub fn signed_content<'a>(timestamp: &'a [u8], body: &'a [u8]) -> [&'a [u8]; 3] 
 
 /// The `X-Chatwoot-Signature` value for this timestamp and body.
 pub fn sign_chatwoot(secret: &[u8], timestamp: &[u8], body: &[u8]) -> String {
-    format!(
-        "sha256={}",
-        hmac_sha256_hex(secret, &signed_content(timestamp, body))
-    )
+    [
+        "sha256=",
+        &hmac_sha256_hex(secret, &signed_content(timestamp, body)),
+    ]
+    .concat()
 }
 
 /// Verifies an `X-Chatwoot-Signature` header: the timestamp must be digits within `tolerance`
