@@ -39,19 +39,19 @@ module Integrations
         raise ArgumentError, "endpoints is empty" if endpoints.empty?
 
         shared_pairs = header_pairs(shared_headers)
-        results = Array.new(endpoints.size)
-        valid = []
+        tuples = []
+        refused = nil # index => the invalid result, only when some endpoint is unusable
         endpoints.each_with_index do |endpoint, index|
-          valid << [index, normalize_endpoint(endpoint, shared_headers, shared_pairs)]
+          tuples << normalize_endpoint(endpoint, shared_headers, shared_pairs)
         rescue ArgumentError, TypeError => e
           url = endpoint.is_a?(Hash) ? (endpoint[:url] || endpoint["url"]) : endpoint
-          results[index] = DeliveryResult.invalid(url, e.message)
+          (refused ||= {})[index] = DeliveryResult.invalid(url, e.message)
         end
-        unless valid.empty?
-          native = _native_dispatch(valid.map(&:last), body, scheme, timeout)
-          valid.each_with_index { |(index, _), i| results[index] = DeliveryResult.from_native(native[i]) }
-        end
-        results
+        sent = tuples.empty? ? [] : _native_dispatch(tuples, body, scheme, timeout)
+        return sent.map { |tuple| DeliveryResult.from_native(tuple) } unless refused
+
+        next_sent = -1
+        Array.new(endpoints.size) { |index| refused[index] || DeliveryResult.from_native(sent[next_sent += 1]) }
       end
 
       # The bytes to send, serialized once: with event:, Chatwoot's body (data with "event" merged).
