@@ -131,10 +131,14 @@ pub fn engine() -> Result<Arc<Engine>> {
         }
     };
     let config = Arc::new(state.config.clone());
+    // The lanes share max_concurrency idle connections per host between them, so the process keeps
+    // no more open than one pool did. (A pool grows past its busy connections: a request that finds
+    // none idle connects anew even when one is about to come back.)
+    let idle_per_host = config.max_concurrency.div_ceil(lanes.len());
     let transports = (0..lanes.len())
         .map(|lane| {
             let _context = lanes.handle(lane).enter();
-            Transport::new(&config)
+            Transport::new(&config, idle_per_host)
         })
         .collect::<Result<Vec<_>>>()?;
     let engine = Arc::new(Engine {

@@ -72,15 +72,20 @@ impl TransportFailure {
 
 impl Transport {
     /// Must be called inside the runtime the client will run on (the pool's timer is tokio's).
-    /// Servers are trusted by the webpki roots (Mozilla's), as browsers and reqwest do.
-    pub fn new(config: &DispatchConfig) -> Result<Self> {
+    /// Servers are trusted by the webpki roots (Mozilla's), as browsers and reqwest do. The pool
+    /// keeps at most `idle_per_host` idle connections to any one host.
+    pub fn new(config: &DispatchConfig, idle_per_host: usize) -> Result<Self> {
         let roots = rustls::RootCertStore {
             roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
         };
-        Self::with_roots(config, roots)
+        Self::with_roots(config, idle_per_host, roots)
     }
 
-    fn with_roots(config: &DispatchConfig, roots: rustls::RootCertStore) -> Result<Self> {
+    fn with_roots(
+        config: &DispatchConfig,
+        idle_per_host: usize,
+        roots: rustls::RootCertStore,
+    ) -> Result<Self> {
         let policy = Arc::new(config.guard.clone());
         let mut http = HttpConnector::new_with_resolver(GuardedResolver::new(policy.clone()));
         // hyper-rustls decides between http and https; the plain connector must let https through.
@@ -103,7 +108,7 @@ impl Transport {
             .pool_timer(TokioTimer::new())
             .timer(TokioTimer::new())
             .pool_idle_timeout(Duration::from_secs(90))
-            .pool_max_idle_per_host(config.max_concurrency)
+            .pool_max_idle_per_host(idle_per_host)
             .build(connector);
         let user_agent = HeaderValue::from_str(&config.user_agent)
             .map_err(|_| Error::InvalidArgument("user_agent is not a valid header value".into()))?;
@@ -412,7 +417,7 @@ mod tests {
         ];
         for (alpn, version) in cases {
             let addr = https_receiver(alpn).await;
-            let transport = Transport::with_roots(&loopback_allowed(), test_ca()).unwrap();
+            let transport = Transport::with_roots(&loopback_allowed(), 4, test_ca()).unwrap();
             let url = Url::parse(&format!("https://{addr}/hook")).unwrap();
             let reply = transport
                 .post(
@@ -433,7 +438,7 @@ mod tests {
     async fn refuses_a_certificate_the_trusted_roots_did_not_sign() {
         let addr = https_receiver(&[b"http/1.1"]).await;
         // The production trust store (Mozilla's roots) does not include the test CA.
-        let transport = Transport::new(&loopback_allowed()).unwrap();
+        let transport = Transport::new(&loopback_allowed(), 4).unwrap();
         let url = Url::parse(&format!("https://{addr}/hook")).unwrap();
         let failure = transport
             .post(
