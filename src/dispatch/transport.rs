@@ -8,6 +8,7 @@
 //! needs. What reqwest did for us that matters is done here: the pooled keep-alive client, HTTP/2 by
 //! ALPN, rustls with the webpki roots, timeouts, user info as Basic auth, and guarded redirects.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -30,7 +31,7 @@ use super::classify::parse_retry_after;
 use super::config::DispatchConfig;
 use super::guard::{GuardPolicy, Refusal};
 use super::resolver::GuardedResolver;
-use super::urls::check_literal_host;
+use super::urls::{check_literal_host, without_user_info};
 use crate::{Error, Result};
 
 type Connector = HttpsConnector<HttpConnector<GuardedResolver>>;
@@ -173,7 +174,8 @@ impl Transport {
             headers.insert(ACCEPT, HeaderValue::from_static("*/*"));
         }
         let mut method = Method::POST;
-        let mut current = url.clone();
+        // Borrowed until a redirect is followed: no copy of the URL per request otherwise.
+        let mut current = Cow::Borrowed(url);
         for hop in 0..=self.max_redirects {
             // The last hop that may be sent takes the headers; only a hop that may redirect copies them.
             let hop_headers = if hop == self.max_redirects {
@@ -223,7 +225,7 @@ impl Transport {
                     headers.remove(name);
                 }
             }
-            current = next;
+            current = Cow::Owned(next);
         }
         Err(TransportFailure::permanent(format!(
             "redirect refused: more than {} redirects",
@@ -246,10 +248,7 @@ fn request(
         if !headers.contains_key(AUTHORIZATION) {
             headers.insert(AUTHORIZATION, basic_auth(url));
         }
-        let mut bare = url.clone();
-        let _ = bare.set_username("");
-        let _ = bare.set_password(None);
-        Uri::try_from(bare.as_str())
+        Uri::try_from(without_user_info(url).as_str())
     }
     .map_err(|_| TransportFailure::permanent("url is not a valid request target".into()))?;
     let mut request = Request::new(Full::new(body));

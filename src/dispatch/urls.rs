@@ -40,11 +40,18 @@ pub fn check_literal_host(policy: &GuardPolicy, url: &Url) -> Result<(), Refusal
     }
 }
 
+/// The URL without its user info (`user:password@`).
+pub fn without_user_info(url: &Url) -> Url {
+    let mut bare = url.clone();
+    // Only URLs that cannot have user info (no host) refuse these, and ours always have a host.
+    let _ = bare.set_username("");
+    let _ = bare.set_password(None);
+    bare
+}
+
 /// The URL as it may appear in logs and `inspect`: no user info, no query (either may hold a token).
 pub fn redacted(url: &Url) -> String {
-    let mut shown = url.clone();
-    let _ = shown.set_username("");
-    let _ = shown.set_password(None);
+    let mut shown = without_user_info(url);
     if shown.query().is_some() {
         shown.set_query(Some("[REDACTED]"));
     }
