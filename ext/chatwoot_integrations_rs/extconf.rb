@@ -16,7 +16,8 @@ end
 
 dlext = RbConfig::CONFIG["DLEXT"]
 cdylib = RbConfig::CONFIG["host_os"].match?(/darwin/) ? "libchatwoot_integrations_rs.dylib" : "libchatwoot_integrations_rs.so"
-in_checkout = File.directory?(File.join(root, ".git"))
+# A worktree has a .git file rather than a directory; both are a checkout.
+in_checkout = File.exist?(File.join(root, ".git"))
 # A checkout shares cargo's target dir with `cargo test`, for incremental builds. An installed gem
 # builds in a scratch dir that `make install` removes, so hundreds of MB of artifacts are not left
 # in the gem directory.
