@@ -1,0 +1,68 @@
+# frozen_string_literal: true
+
+# GC.stress for the duration of a native call, safe with many threads.
+#
+# GC.stress is process-wide, so two threads that each saved the previous value and restored it
+# afterwards could restore `true` last and leave it on for the rest of the run (which is how a run
+# once crawled for half an hour). Here a depth counter under a Mutex turns it on at the first entry
+# and off at the last exit, and interrupts (Thread#kill, Timeout) cannot land between the count and
+# the switch.
+#
+# Two strengths. A full collection at every allocation (GC.stress = true) costs tens of ms a
+# collection in a process this size; a minor one (GC.stress = 1: "no major GC") about a hundredth of
+# that. The objects a native call can lose are the young ones it creates itself, which a minor
+# collection frees just the same, so every call runs under minor stress, and the first FULL_CALLS
+# calls of each native method in the run under full stress, which also frees old objects.
+module GCStress
+  LOCK = Mutex.new
+  MINOR = 0x01 # GC.stress flag: collect at every allocation, minor collections only
+  FULL_CALLS = Integer(ENV.fetch("GC_STRESS_FULL_CALLS", "3"))
+  @depth = 0
+  @calls = Hash.new(0)
+
+  class << self
+    attr_reader :depth
+
+    def around(name = nil)
+      Thread.handle_interrupt(Object => :never) do
+        LOCK.synchronize do
+          full = name && (@calls[name] += 1) <= FULL_CALLS
+          GC.stress = full ? true : MINOR if (@depth += 1) == 1
+        end
+        begin
+          Thread.handle_interrupt(Object => :immediate) { yield }
+        ensure
+          LOCK.synchronize { GC.stress = false if (@depth -= 1).zero? }
+        end
+      end
+    end
+
+    # Wraps every `_native_*` singleton method of the namespace and the modules under it in #around
+    # (found by walking its constants, so a new native module cannot be missed; autoloads are left
+    # alone, and what they define has no native methods of its own).
+    def wrap_native_methods(namespace)
+      native_owners(namespace).each do |owner|
+        names = owner.singleton_methods(false).grep(/\A_native_/)
+        owner.singleton_class.prepend(Module.new do
+          names.each do |name|
+            key = "#{owner.name}.#{name}"
+            define_method(name) { |*args, **kwargs, &block| GCStress.around(key) { super(*args, **kwargs, &block) } }
+          end
+        end)
+      end
+    end
+
+    def native_owners(namespace)
+      found = [namespace]
+      found.each do |mod|
+        mod.constants(false).each do |name|
+          next if mod.autoload?(name)
+
+          value = mod.const_get(name, false)
+          found << value if value.is_a?(Module) && value.name&.start_with?("#{namespace.name}::") && !found.include?(value)
+        end
+      end
+      found.select { |mod| mod.singleton_methods(false).any? { |m| m.start_with?("_native_") } }
+    end
+  end
+end
