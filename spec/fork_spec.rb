@@ -46,7 +46,7 @@ RSpec.describe "Integrations::Native across fork" do
 
   it "works in a child forked while the parent has requests in flight" do
     in_flight = Thread.new { n.dispatch(endpoints: Array.new(4) { { url: @receiver.url("/slow") } }, payload: {}) }
-    sleep 0.3 # the slow requests are on the wire
+    expect(wait_for(timeout: 10) { @receiver.arrived >= 4 }).to be(true) # the slow requests are on the wire
     child = in_child do
       n.dispatch(endpoints: Array.new(3) { |i| { url: @receiver.url("/child-#{i}") } }, payload: {}).all?(&:success?)
     end

@@ -148,9 +148,9 @@ RSpec.describe "Integrations::Native under hostile conditions" do
 
       url = receiver.url("/hook?token=#{secret}").sub("http://", "http://user:#{secret}@")
       capture(seen) { n.dispatch(url: url, payload: { "a" => 1 }, secret: secret) }
-      capture(seen) { n.dispatch(endpoints: [{ url: url, secret: secret }, { url: "ftp://user:#{secret}@example.com/" }], payload: {}) }
+      capture(seen) { n.dispatch(endpoints: [{ url: url, secret: secret }, { url: "ftp://user:#{secret}@127.0.0.1/" }], payload: {}) }
       capture(seen) { n.dispatch(url: receiver.url, payload: {}, secret: secret, headers: { "X-Token" => "#{secret}\nInjected: 1" }) }
-      capture(seen) { n.dispatch(url: "http://169.254.169.254/?key=#{secret}", payload: {}, secret: secret) }
+      capture(seen) { n.dispatch(url: "http://127.0.0.2:9/?key=#{secret}", payload: {}, secret: secret) }
       capture(seen) { n::Signature.verify_chatwoot!(secret: secret, timestamp: "1", body: "b", signature: "sha256=00") }
       capture(seen) { n::Signature.verify_standard!(secret: "whsec_#{secret}!!", id: "i", timestamp: "1", body: "b", signature: "v1,x") }
       capture(seen) { n::Signature.verify_slack!(signing_secret: secret, timestamp: "1", body: "b", signature: "v0=00") }

@@ -121,8 +121,9 @@ RSpec.describe Integrations::Native::SendService do
       expect(described_class.new(hook: slack_hook, message: agent_message).perform).to be_retry
 
       n.configure { |c| c.timeout = 30 }
+      before = silent.connections
       thread = Thread.new { described_class.new(hook: slack_hook, message: agent_message).perform }
-      sleep 0.2
+      expect(wait_for(timeout: 10) { silent.connections > before }).to be(true) # the call is on the wire
       thread.kill
       expect(thread.join(1)).to eq(thread)
 

@@ -33,16 +33,24 @@ RSpec.describe "Integrations::Native::WebhookJob" do
 
   let(:endpoints_file) { File.join(@dir, "endpoints.json") }
   let(:failures_file) { File.join(@dir, "failures.txt") }
+  let(:jobs_done_file) { File.join(@dir, "jobs_done.txt") }
   let(:payload) { { "id" => 4821, "content" => "Hello" } }
 
   def start_sidekiq(max_attempts: 5)
-    env = { "REDIS_URL" => @redis.url, "ENDPOINTS_FILE" => endpoints_file, "FAILURES_FILE" => failures_file,
+    env = { "REDIS_URL" => @redis.url, "ENDPOINTS_FILE" => endpoints_file, "FAILURES_FILE" => failures_file, "JOBS_DONE_FILE" => jobs_done_file,
             "MAX_ATTEMPTS" => max_attempts.to_s }
     TestSidekiq.new(env).tap { |s| @sidekiqs << s }
   end
 
   def requests_to(path)
     @receiver.received.select { |r| r.path == path }
+  end
+
+  # True once `runs` job runs have finished and nothing is queued or scheduled: from then on no
+  # further delivery can happen, so counting requests is final.
+  def settled_after?(runs)
+    finished = File.exist?(jobs_done_file) ? File.readlines(jobs_done_file).size : 0
+    finished >= runs && Sidekiq::ScheduledSet.new.size.zero? && Sidekiq::Queue.new("webhooks").size.zero?
   end
 
   def resolvable(endpoints)
@@ -87,15 +95,16 @@ RSpec.describe "Integrations::Native::WebhookJob" do
   it "delivers through Sidekiq: retries the flaky endpoint until it succeeds, the healthy one exactly once" do
     resolvable("1" => { "url" => @receiver.url("/flaky"), "secret" => "flaky-secret" })
     @receiver.respond do |request, _|
-      if request.path == "/flaky" && requests_to("/flaky").size <= 2 then [500, {}, "fail"]
+      # received holds the answered requests: the first two /flaky deliveries fail.
+      if request.path == "/flaky" && requests_to("/flaky").size < 2 then [500, {}, "fail"]
       else [200, {}, "ok"]
       end
     end
     start_sidekiq
     @job.perform_async([1, { "url" => @receiver.url("/healthy"), "secret" => "h" }], payload, "message_created")
 
-    expect(wait_for(timeout: 40) { requests_to("/flaky").size >= 3 }).to be(true), -> { @sidekiqs.last.log }
-    sleep 1.5 # room for any wrong extra delivery to show up
+    # The first run and two retries; a wrong extra retry would be scheduled before the third run ends.
+    expect(wait_for(timeout: 40) { settled_after?(3) }).to be(true), -> { @sidekiqs.last.log }
     flaky = requests_to("/flaky")
     expect(flaky.size).to eq(3)
     expect(flaky.map { |r| r.header("x-chatwoot-delivery") }.uniq.size).to eq(1)
@@ -114,8 +123,7 @@ RSpec.describe "Integrations::Native::WebhookJob" do
     start_sidekiq(max_attempts: 3)
     @job.perform_async([{ "url" => @receiver.url("/dead") }], payload, "message_created")
 
-    expect(wait_for(timeout: 40) { File.exist?(failures_file) }).to be(true), -> { @sidekiqs.last.log }
-    sleep 1.5
+    expect(wait_for(timeout: 40) { settled_after?(3) }).to be(true), -> { @sidekiqs.last.log }
     expect(requests_to("/dead").size).to eq(3)
     ids = File.read(failures_file).split
     expect(ids).to eq([requests_to("/dead").first.header("x-chatwoot-delivery")])
@@ -124,10 +132,9 @@ RSpec.describe "Integrations::Native::WebhookJob" do
 
   it "loses no delivery when Sidekiq is stopped mid-delivery: the job runs again after a restart" do
     resolvable({})
-    release = false
     @receiver.respond do |request, index|
       if index.zero?
-        200.times { break if release; sleep 0.05 } # hang the first delivery
+        200.times { break if @receiver.signalled?(:release); sleep 0.05 } # hang the first delivery
         [200, {}, "late"]
       else
         [200, {}, "ok"]
@@ -135,13 +142,13 @@ RSpec.describe "Integrations::Native::WebhookJob" do
     end
     first = start_sidekiq
     @job.perform_async([{ "url" => @receiver.url("/slow"), "secret" => "k" }], payload, "message_created")
-    expect(wait_for(timeout: 20) { requests_to("/slow").size >= 1 }).to be(true), -> { first.log }
+    expect(wait_for(timeout: 20) { @receiver.arrived >= 1 }).to be(true), -> { first.log }
 
     # TERM: Sidekiq waits its 3 s timeout, pushes the job back to Redis and interrupts the thread,
     # which is blocked in a native dispatch; an uninterruptible one would hold the process.
     seconds = first.terminate
     expect(seconds).to be < 10
-    release = true
+    @receiver.signal(:release)
 
     second = start_sidekiq
     expect(wait_for(timeout: 30) { requests_to("/slow").size >= 2 }).to be(true), -> { second.log.lines.grep_v(/brpop|positional|sadd/).last(30).join }

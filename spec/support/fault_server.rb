@@ -1,6 +1,7 @@
 # frozen_string_literal: true
 
 require "socket"
+require "tempfile"
 
 # A receiver on 127.0.0.1 that misbehaves on purpose, one way per server:
 #   :reset    answers a status and part of the body, then resets the connection (RST)
@@ -10,6 +11,8 @@ require "socket"
 #   :garbage  answers bytes that are not HTTP
 #   :hangup   closes the connection without answering
 #   :silent   accepts, reads the request and never answers (a hung receiver)
+# Like TestReceiver it serves from a forked child on a listener the parent keeps, so GC stress or a
+# busy test process cannot change how it behaves.
 class FaultServer
   MODES = %i[reset reset_early trickle huge garbage hangup silent].freeze
 
@@ -18,14 +21,16 @@ class FaultServer
 
     @mode = mode
     @server = TCPServer.new("127.0.0.1", 0)
-    @threads = []
-    @acceptor = Thread.new do
+    @accepted = Tempfile.new("fault-server")
+    @pid = fork do
+      GC.stress = false
       loop do
-        client = @server.accept
-        @threads << Thread.new(client) { |socket| serve(socket) }
+        socket = @server.accept
+        @accepted.syswrite(".")
+        Thread.new(socket) { |s| serve(s) }
       end
-    rescue IOError, Errno::EBADF
-      nil
+    ensure
+      exit!(0)
     end
   end
 
@@ -33,10 +38,19 @@ class FaultServer
     "http://127.0.0.1:#{@server.addr[1]}/hook"
   end
 
+  # Connections accepted so far (a waiting test knows its request is on the wire).
+  def connections
+    File.size(@accepted.path)
+  end
+
   def stop
-    @acceptor.kill
-    @threads.each(&:kill)
+    Process.kill("KILL", @pid)
+    Process.wait(@pid)
+  rescue Errno::ESRCH, Errno::ECHILD
+    nil
+  ensure
     @server.close
+    @accepted.close!
   end
 
   private
@@ -70,7 +84,7 @@ class FaultServer
     when :hangup
       nil
     when :silent
-      sleep # until #stop kills the thread
+      sleep # until #stop kills the process
     end
   rescue Errno::EPIPE, Errno::ECONNRESET, IOError
     nil

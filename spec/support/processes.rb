@@ -14,25 +14,22 @@ def wait_for(timeout: 20, interval: 0.1)
   end
 end
 
-def free_loopback_port
-  server = TCPServer.new("127.0.0.1", 0)
-  server.addr[1]
-ensure
-  server&.close
-end
-
-# A real redis-server on a free loopback port, without persistence, stopped by #stop.
+# A real redis-server without persistence, stopped by #stop. It listens on a Unix socket in its own
+# directory only (port 0 turns TCP off), so no other process can take its address between our
+# choosing it and redis binding it.
 class TestRedis
   attr_reader :url
 
   def initialize
-    @port = free_loopback_port
+    require "redis"
+    Redis.silence_deprecations = true # Sidekiq 6.4 calls sadd in the form redis 4.8 warns about
     @dir = Dir.mktmpdir("redis")
-    @pid = Process.spawn("redis-server", "--port", @port.to_s, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                         "--dir", @dir, out: File::NULL, err: File::NULL)
-    @url = "redis://127.0.0.1:#{@port}/0"
-    ready = wait_for(timeout: 10) { TCPSocket.new("127.0.0.1", @port).close || true rescue false }
-    raise "redis-server did not start on port #{@port}" unless ready
+    socket = File.join(@dir, "redis.sock")
+    @pid = Process.spawn("redis-server", "--port", "0", "--unixsocket", socket, "--unixsocketperm", "700", "--save", "",
+                         "--appendonly", "no", "--dir", @dir, out: File::NULL, err: File::NULL)
+    @url = "unix://#{socket}"
+    ready = wait_for(timeout: 10) { UNIXSocket.new(socket).close || true rescue false } # rubocop:disable Style/RescueModifier
+    raise "redis-server did not start on #{socket}" unless ready
   end
 
   def stop
