@@ -4,6 +4,7 @@
 //! ends the process. Every exported function runs its body through [`guard`] instead.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Once;
 
 use magnus::{function, prelude::*, Error, RString, Ruby};
 
@@ -22,6 +23,7 @@ pub fn panic_error(ruby: &Ruby, payload: &(dyn std::any::Any + Send)) -> Error {
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
+        .or_else(|| payload.downcast_ref::<TestPanic>().map(|p| p.0.clone()))
         .unwrap_or_else(|| "unknown panic".to_string());
     Error::new(
         errors::internal_error(ruby),
@@ -29,11 +31,27 @@ pub fn panic_error(ruby: &Ruby, payload: &(dyn std::any::Any + Send)) -> Error {
     )
 }
 
+/// The payload of the test hook's deliberate panic.
+struct TestPanic(String);
+
 /// Test hook: panics inside Rust so the suite can prove a panic surfaces as an exception.
+///
+/// Rust's default panic hook prints the message and a backtrace hint to stderr, which in a test run
+/// reads like a real crash. The first call chains a hook that stays quiet for this deliberate panic
+/// only; every other panic still reaches the previous hook (and stderr) as before.
 fn panic_for_tests(ruby: &Ruby, message: RString) -> RbResult<()> {
+    static QUIET_FOR_TEST_PANICS: Once = Once::new();
+    QUIET_FOR_TEST_PANICS.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if info.payload().downcast_ref::<TestPanic>().is_none() {
+                previous(info);
+            }
+        }));
+    });
     guard(ruby, || {
         let message = message.to_string()?;
-        panic!("{message}")
+        std::panic::panic_any(TestPanic(message))
     })
 }
 
