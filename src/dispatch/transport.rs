@@ -22,7 +22,6 @@ use http::{Method, Request, Uri};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use url::Url;
@@ -30,11 +29,11 @@ use url::Url;
 use super::classify::parse_retry_after;
 use super::config::DispatchConfig;
 use super::guard::{GuardPolicy, Refusal};
-use super::resolver::GuardedResolver;
+use super::resolver::GuardedConnector;
 use super::urls::{check_literal_host, without_user_info};
 use crate::{Error, Result};
 
-type Connector = HttpsConnector<HttpConnector<GuardedResolver>>;
+type Connector = HttpsConnector<GuardedConnector>;
 
 /// The pooled client and what each request needs from the configuration.
 pub struct Transport {
@@ -88,11 +87,7 @@ impl Transport {
         roots: rustls::RootCertStore,
     ) -> Result<Self> {
         let policy = Arc::new(config.guard.clone());
-        let mut http = HttpConnector::new_with_resolver(GuardedResolver::new(policy.clone()));
-        // hyper-rustls decides between http and https; the plain connector must let https through.
-        http.enforce_http(false);
-        http.set_nodelay(true);
-        http.set_connect_timeout(Some(config.timeout));
+        let http = GuardedConnector::new(policy.clone(), config.timeout);
         let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
             rustls::crypto::ring::default_provider(),
         ))
@@ -451,5 +446,145 @@ mod tests {
             .expect_err("an untrusted certificate must not be accepted");
         assert!(failure.error.contains("certificate"), "{}", failure.error);
         assert!(!failure.error.contains("/hook"), "{}", failure.error);
+    }
+
+    /// One request as a plain HTTP receiver saw it.
+    #[derive(Debug, Clone)]
+    struct Seen {
+        method: String,
+        path: String,
+        headers: HeaderMap,
+        body: Bytes,
+    }
+
+    type Log = Arc<std::sync::Mutex<Vec<Seen>>>;
+
+    /// A plain HTTP receiver on 127.0.0.1: records every request and answers it with `answer`
+    /// (status, Location). Also counts the connections it accepts.
+    async fn receiver(
+        answer: fn(&str) -> (u16, Option<String>),
+    ) -> (
+        std::net::SocketAddr,
+        Log,
+        Arc<std::sync::atomic::AtomicUsize>,
+    ) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let log: Log = Arc::default();
+        let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (seen, count) = (log.clone(), accepted.clone());
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let seen = seen.clone();
+                tokio::spawn(async move {
+                    let service = service_fn(move |request: http::Request<Incoming>| {
+                        let seen = seen.clone();
+                        async move {
+                            let (parts, body) = request.into_parts();
+                            let body = body.collect().await?.to_bytes();
+                            let path = parts.uri.path().to_string();
+                            seen.lock().unwrap().push(Seen {
+                                method: parts.method.to_string(),
+                                path: path.clone(),
+                                headers: parts.headers,
+                                body,
+                            });
+                            let (status, location) = answer(&path);
+                            let mut response = http::Response::new(Full::new(Bytes::new()));
+                            *response.status_mut() = http::StatusCode::from_u16(status).unwrap();
+                            if let Some(location) = location {
+                                response
+                                    .headers_mut()
+                                    .insert(LOCATION, location.parse().unwrap());
+                            }
+                            Ok::<_, hyper::Error>(response)
+                        }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(tcp), service)
+                        .await;
+                });
+            }
+        });
+        (addr, log, accepted)
+    }
+
+    /// The connector checks literal addresses itself, and an allowed host:port entry opens that
+    /// port of the host only: names through the resolver, which is told the port.
+    #[tokio::test]
+    async fn the_connector_guards_literals_and_host_port_entries() {
+        let (open, open_log, _) = receiver(|_| (200, None)).await;
+        let (closed, _, closed_accepted) = receiver(|_| (200, None)).await;
+        let policy = GuardPolicy::from_settings(
+            false,
+            &[
+                format!("localhost:{}", open.port()),
+                format!("127.0.0.1:{}", open.port()),
+            ],
+            &[] as &[&str],
+        )
+        .unwrap();
+        let config = DispatchConfig {
+            guard: policy,
+            ..Default::default()
+        };
+        let transport = Transport::new(&config, 4).unwrap();
+        let post = |url: String| {
+            let transport = &transport;
+            async move {
+                let url = Url::parse(&url).unwrap();
+                transport
+                    .post(
+                        &url,
+                        HeaderMap::new(),
+                        Bytes::new(),
+                        64,
+                        Duration::from_secs(5),
+                    )
+                    .await
+            }
+        };
+        for host in ["127.0.0.1", "localhost"] {
+            let reply = post(format!("http://{host}:{}/", open.port())).await;
+            assert_eq!(
+                reply.map(|r| r.status).map_err(|f| f.error),
+                Ok(200),
+                "{host}"
+            );
+            let refused = post(format!("http://{host}:{}/", closed.port()))
+                .await
+                .err()
+                .unwrap();
+            assert!(
+                refused.error.contains("address guard"),
+                "{host}: {}",
+                refused.error
+            );
+            assert!(!refused.retryable);
+        }
+        // Literal forms carrying 127.0.0.1 are refused before any connection too.
+        for host in [
+            "[::ffff:127.0.0.1]",
+            "[64:ff9b:1::7f00:1]",
+            "[::ffff:0:7f00:1]",
+        ] {
+            let refused = post(format!("http://{host}:{}/", closed.port()))
+                .await
+                .err()
+                .unwrap();
+            assert!(
+                refused.error.contains("address guard"),
+                "{host}: {}",
+                refused.error
+            );
+        }
+        let arrived = open_log.lock().unwrap().clone();
+        assert_eq!(arrived.len(), 2);
+        for seen in arrived {
+            assert_eq!((seen.method.as_str(), seen.path.as_str()), ("POST", "/"));
+            assert!(seen.body.is_empty() && seen.headers.contains_key(USER_AGENT));
+        }
+        assert_eq!(closed_accepted.load(std::sync::atomic::Ordering::SeqCst), 0);
     }
 }

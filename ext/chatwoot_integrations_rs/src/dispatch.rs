@@ -52,10 +52,7 @@ fn configure(
     allowed_cidrs: Vec<String>,
 ) -> RbResult<()> {
     guard(ruby, || {
-        let allowed_cidrs = allowed_cidrs
-            .iter()
-            .map(|c| dispatch::parse_cidr(c))
-            .collect::<Result<Vec<_>, _>>()
+        let guard = GuardPolicy::from_settings(allow_private, &allowed_hosts, &allowed_cidrs)
             .map_err(|e| to_ruby(ruby, e))?;
         let config = DispatchConfig {
             timeout: seconds(ruby, "timeout", timeout)?,
@@ -64,14 +61,7 @@ fn configure(
             retry_after_cap: seconds(ruby, "retry_after_cap", retry_after_cap)?,
             max_redirects,
             max_response_bytes,
-            guard: GuardPolicy {
-                allow_private,
-                allowed_hosts: allowed_hosts
-                    .into_iter()
-                    .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase())
-                    .collect(),
-                allowed_cidrs,
-            },
+            guard,
             ..DispatchConfig::default()
         };
         dispatch::configure(config).map_err(|e| to_ruby(ruby, e))
