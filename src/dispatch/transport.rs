@@ -15,8 +15,8 @@ use std::time::{Duration, SystemTime};
 use base64::Engine as _;
 use bytes::Bytes;
 use http::header::{
-    HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, LOCATION,
-    PROXY_AUTHORIZATION, RETRY_AFTER, USER_AGENT,
+    HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, LOCATION,
+    RETRY_AFTER, USER_AGENT,
 };
 use http::{Method, Request, Uri};
 use http_body_util::{BodyExt, Full};
@@ -29,17 +29,23 @@ use url::Url;
 use super::classify::parse_retry_after;
 use super::config::DispatchConfig;
 use super::guard::{GuardPolicy, Refusal};
+use super::headers::Signing;
 use super::resolver::GuardedConnector;
 use super::urls::{check_literal_host, without_user_info};
 use crate::{Error, Result};
 
 type Connector = HttpsConnector<GuardedConnector>;
 
+/// The headers a redirect to another origin keeps (unless `redirect_keeps_headers`): the ones the
+/// gem sets itself. The signing headers are set anew for each request.
+const OWN_HEADERS: [http::HeaderName; 3] = [CONTENT_TYPE, USER_AGENT, ACCEPT];
+
 /// The pooled client and what each request needs from the configuration.
 pub struct Transport {
     client: Client<Connector, Full<Bytes>>,
     policy: Arc<GuardPolicy>,
     max_redirects: usize,
+    redirect_keeps_headers: bool,
     user_agent: HeaderValue,
 }
 
@@ -112,13 +118,15 @@ impl Transport {
             client,
             policy,
             max_redirects: config.max_redirects,
+            redirect_keeps_headers: config.redirect_keeps_headers,
             user_agent,
         })
     }
 
     /// POSTs `body` to `url` and reads at most `limit` bytes of the answer, all within `timeout`.
     /// The body is read until the limit, its end or the deadline; the rest is never buffered
-    /// (dropping the response closes the connection instead of draining it).
+    /// (dropping the response closes the connection instead of draining it). A redirect to another
+    /// origin carries only the gem's own headers (a provider's token stays behind).
     pub async fn post(
         &self,
         url: &Url,
@@ -127,9 +135,45 @@ impl Transport {
         limit: usize,
         timeout: Duration,
     ) -> std::result::Result<Reply, TransportFailure> {
+        let hops = Hops {
+            signing: None,
+            keep_headers: false,
+        };
+        self.post_with(url, headers, hops, body, limit, timeout)
+            .await
+    }
+
+    /// `post` for a webhook delivery: each request (each redirect hop) is signed by `signing`, and
+    /// a redirect to another origin keeps the caller's headers only with `redirect_keeps_headers`.
+    pub async fn post_signed(
+        &self,
+        url: &Url,
+        headers: HeaderMap,
+        signing: &Signing<'_>,
+        body: Bytes,
+        limit: usize,
+        timeout: Duration,
+    ) -> std::result::Result<Reply, TransportFailure> {
+        let hops = Hops {
+            signing: Some(signing),
+            keep_headers: self.redirect_keeps_headers,
+        };
+        self.post_with(url, headers, hops, body, limit, timeout)
+            .await
+    }
+
+    async fn post_with(
+        &self,
+        url: &Url,
+        headers: HeaderMap,
+        hops: Hops<'_>,
+        body: Bytes,
+        limit: usize,
+        timeout: Duration,
+    ) -> std::result::Result<Reply, TransportFailure> {
         let deadline = tokio::time::Instant::now() + timeout;
-        let response = match tokio::time::timeout_at(deadline, self.send(url, headers, body)).await
-        {
+        let sent = self.send(url, headers, hops, body);
+        let response = match tokio::time::timeout_at(deadline, sent).await {
             Ok(response) => response?,
             Err(_) => {
                 return Err(TransportFailure {
@@ -154,12 +198,14 @@ impl Transport {
     }
 
     /// Sends the request, following redirects when configured: 307/308 repeat the POST, 301/302/303
-    /// become a bodiless GET (as browsers and reqwest do), credentials are not carried to another
-    /// origin, and every hop's host passes the guard (names again in the resolver).
+    /// become a bodiless GET (as browsers and reqwest do), a hop to another origin carries only the
+    /// gem's own headers (unless `hops.keep_headers`), each request is signed over its own body,
+    /// and every hop's host passes the guard (names again in the resolver).
     async fn send(
         &self,
         url: &Url,
         mut headers: HeaderMap,
+        hops: Hops<'_>,
         mut body: Bytes,
     ) -> std::result::Result<http::Response<Incoming>, TransportFailure> {
         if !headers.contains_key(USER_AGENT) {
@@ -173,11 +219,14 @@ impl Transport {
         let mut current = Cow::Borrowed(url);
         for hop in 0..=self.max_redirects {
             // The last hop that may be sent takes the headers; only a hop that may redirect copies them.
-            let hop_headers = if hop == self.max_redirects {
+            let mut hop_headers = if hop == self.max_redirects {
                 std::mem::take(&mut headers)
             } else {
                 headers.clone()
             };
+            if let Some(signing) = hops.signing {
+                signing.apply(&mut hop_headers, &body);
+            }
             let request = request(method.clone(), &current, hop_headers, body.clone())?;
             let response = self
                 .client
@@ -215,10 +264,8 @@ impl Transport {
                 headers.remove(CONTENT_TYPE);
                 headers.remove(CONTENT_LENGTH);
             }
-            if next.origin() != current.origin() {
-                for name in [AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION] {
-                    headers.remove(name);
-                }
+            if next.origin() != current.origin() && !hops.keep_headers {
+                headers = own_headers(&headers);
             }
             current = Cow::Owned(next);
         }
@@ -227,6 +274,25 @@ impl Transport {
             self.max_redirects
         )))
     }
+}
+
+/// How the requests of one `send` are made beyond the first: signed (deliveries) or not
+/// (provider calls), and whether the caller's headers follow a redirect to another origin.
+#[derive(Clone, Copy)]
+struct Hops<'a> {
+    signing: Option<&'a Signing<'a>>,
+    keep_headers: bool,
+}
+
+/// The headers the gem itself set, without the caller's (tokens, API keys, cookies).
+fn own_headers(headers: &HeaderMap) -> HeaderMap {
+    let mut own = HeaderMap::with_capacity(OWN_HEADERS.len());
+    for name in OWN_HEADERS {
+        if let Some(value) = headers.get(&name) {
+            own.insert(name, value.clone());
+        }
+    }
+    own
 }
 
 /// The request for one hop. User info in the URL becomes Basic auth (unless an Authorization header
@@ -508,6 +574,128 @@ mod tests {
             }
         });
         (addr, log, accepted)
+    }
+
+    fn caller_headers() -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert("x-api-key", HeaderValue::from_static("caller-key"));
+        headers.insert(
+            AUTHORIZATION,
+            HeaderValue::from_static("Bearer caller-token"),
+        );
+        headers.insert(
+            http::header::COOKIE,
+            HeaderValue::from_static("session=caller"),
+        );
+        headers
+    }
+
+    /// The first receiver redirects /307 and /303 to the second one, another origin (its port).
+    #[tokio::test]
+    async fn a_redirect_to_another_origin_carries_only_the_gems_headers_signed_for_its_request() {
+        let (second, second_log, _) = receiver(|_| (200, None)).await;
+        static SECOND: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        SECOND.set(format!("http://{second}/final")).unwrap();
+        let (first, first_log, _) = receiver(|path| match path {
+            "/307" => (307, SECOND.get().cloned()),
+            "/303" => (303, SECOND.get().cloned()),
+            _ => (200, None),
+        })
+        .await;
+        let key = crate::secret::Secret::new("whsec");
+        let signing = Signing {
+            scheme: crate::dispatch::Scheme::Chatwoot,
+            key: Some(&key),
+            delivery_id: "delivery-1",
+            timestamp: 1_700_000_000,
+        };
+        let body = Bytes::from_static(br#"{"event":"message_created"}"#);
+        for keep in [false, true] {
+            let config = DispatchConfig {
+                max_redirects: 3,
+                redirect_keeps_headers: keep,
+                ..loopback_allowed()
+            };
+            let transport = Transport::new(&config, 4).unwrap();
+            for (path, method, resent) in [
+                ("/307", "POST", body.clone()),
+                ("/303", "GET", Bytes::new()),
+            ] {
+                let url = Url::parse(&format!("http://{first}{path}")).unwrap();
+                let reply = transport
+                    .post_signed(
+                        &url,
+                        caller_headers(),
+                        &signing,
+                        body.clone(),
+                        64,
+                        Duration::from_secs(5),
+                    )
+                    .await
+                    .unwrap_or_else(|f| panic!("{}", f.error));
+                assert_eq!(reply.status, 200);
+                let asked = first_log.lock().unwrap().last().cloned().unwrap();
+                let hop = second_log.lock().unwrap().last().cloned().unwrap();
+                assert_eq!((hop.method.as_str(), hop.path.as_str()), (method, "/final"));
+                assert_eq!(hop.body, resent);
+                // The first request has everything, the signature over the body.
+                assert_eq!(asked.headers["x-api-key"], "caller-key");
+                let signed = |b: &[u8]| crate::signature::sign_chatwoot(b"whsec", b"1700000000", b);
+                assert_eq!(
+                    asked.headers["x-chatwoot-signature"],
+                    signed(&body).as_str()
+                );
+                // The hop: the gem's headers, signed over what the hop sends.
+                assert_eq!(
+                    hop.headers["x-chatwoot-signature"],
+                    signed(&resent).as_str()
+                );
+                assert_eq!(hop.headers["x-chatwoot-timestamp"], "1700000000");
+                assert_eq!(hop.headers["x-chatwoot-delivery"], "delivery-1");
+                assert!(hop.headers[USER_AGENT]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("chatwoot_integrations_rs/"));
+                assert_eq!(hop.headers.contains_key(CONTENT_TYPE), method == "POST");
+                for name in ["x-api-key", "authorization", "cookie"] {
+                    assert_eq!(
+                        hop.headers.contains_key(name),
+                        keep,
+                        "{name}, keep: {keep}, {path}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn provider_calls_never_carry_their_token_to_another_origin() {
+        let (second, second_log, _) = receiver(|_| (200, None)).await;
+        static SECOND: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        SECOND.set(format!("http://{second}/final")).unwrap();
+        let (first, _, _) = receiver(|_| (308, SECOND.get().cloned())).await;
+        let config = DispatchConfig {
+            max_redirects: 1,
+            redirect_keeps_headers: true, // for webhook deliveries only
+            ..loopback_allowed()
+        };
+        let transport = Transport::new(&config, 4).unwrap();
+        let url = Url::parse(&format!("http://{first}/api")).unwrap();
+        let reply = transport
+            .post(
+                &url,
+                caller_headers(),
+                Bytes::from_static(b"{}"),
+                64,
+                Duration::from_secs(5),
+            )
+            .await
+            .unwrap_or_else(|f| panic!("{}", f.error));
+        assert_eq!(reply.status, 200);
+        let hop = second_log.lock().unwrap().last().cloned().unwrap();
+        assert_eq!(hop.body, Bytes::from_static(b"{}"));
+        assert!(!hop.headers.contains_key(AUTHORIZATION) && !hop.headers.contains_key("x-api-key"));
     }
 
     /// The connector checks literal addresses itself, and an allowed host:port entry opens that
