@@ -20,6 +20,10 @@ pub struct DispatchConfig {
     pub retry_after_cap: Duration,
     /// Redirects are a final failure unless this is above zero; every hop passes the guard.
     pub max_redirects: usize,
+    /// Whether a redirect to another origin (scheme, host or port) keeps the caller's own headers
+    /// (`X-Api-Key`, `Authorization`, `Cookie`, …). Off: such a hop carries only the headers the
+    /// gem sets (Content-Type, User-Agent, Accept and the scheme's signing headers).
+    pub redirect_keeps_headers: bool,
     /// Bytes of a response kept in `response_excerpt`; the rest is never buffered.
     pub max_response_bytes: usize,
     /// The address guard (SSRF protection).
@@ -35,6 +39,7 @@ impl Default for DispatchConfig {
             inline_retries: 1,
             retry_after_cap: Duration::from_secs(5),
             max_redirects: 0,
+            redirect_keeps_headers: false,
             max_response_bytes: 64 * 1024,
             guard: GuardPolicy::default(),
             user_agent: format!("chatwoot_integrations_rs/{}", env!("CARGO_PKG_VERSION")),
@@ -91,6 +96,7 @@ mod tests {
         assert_eq!(c.timeout, Duration::from_secs(5));
         assert_eq!(c.max_concurrency, 64);
         assert!(!c.guard.allow_private);
+        assert!(!c.redirect_keeps_headers);
         assert!(c.validate().is_ok());
     }
 

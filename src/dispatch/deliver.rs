@@ -3,12 +3,12 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::header::{HeaderMap, HeaderName, HeaderValue};
+use http::header::HeaderMap;
 use url::Url;
 
 use super::classify::{classify_status, status_error, Verdict};
 use super::engine::Engine;
-use super::headers::{signing_headers, Scheme};
+use super::headers::{Scheme, Signing};
 use super::transport::TransportFailure;
 use super::urls::check_literal_host;
 use super::DeliveryResult;
@@ -126,23 +126,18 @@ async fn attempt(
             quick_retry: false,
         });
     };
-    let mut headers = endpoint.headers.clone();
-    for (name, value) in signing_headers(
+    // Signed by the transport, request by request: a redirect hop is signed over its own body.
+    let signing = Signing {
         scheme,
-        endpoint.key.as_ref(),
-        &endpoint.delivery_id,
-        now_unix(),
-        body,
-    ) {
-        // Our values are hex, base64, digits and UUIDs, always valid header values.
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            headers.insert(HeaderName::from_static(name), value);
-        }
-    }
+        key: endpoint.key.as_ref(),
+        delivery_id: &endpoint.delivery_id,
+        timestamp: now_unix(),
+    };
+    let headers = endpoint.headers.clone();
     let max = engine.config.max_response_bytes;
     match engine
         .transport()
-        .post(&endpoint.url, headers, body.clone(), max, timeout)
+        .post_signed(&endpoint.url, headers, &signing, body.clone(), max, timeout)
         .await
     {
         Ok(reply) => Attempt::Done {

@@ -104,6 +104,36 @@ pub fn signing_headers(
     headers
 }
 
+/// What signs a delivery's requests: every request of an attempt, a redirect hop's included, is
+/// signed over its own body with the attempt's timestamp. No scheme signs the URL, so a hop to
+/// another origin gets the signature the receiver there verifies with the same secret: the same as
+/// the first request's when the body is repeated (307/308), the empty body's after a 301-303 GET.
+pub struct Signing<'a> {
+    pub scheme: Scheme,
+    pub key: Option<&'a Secret>,
+    pub delivery_id: &'a str,
+    pub timestamp: i64,
+}
+
+impl Signing<'_> {
+    /// Sets the signing headers for a request with `body`, replacing any of the same name.
+    pub fn apply(&self, headers: &mut HeaderMap, body: &[u8]) {
+        let signed = signing_headers(
+            self.scheme,
+            self.key,
+            self.delivery_id,
+            self.timestamp,
+            body,
+        );
+        for (name, value) in signed {
+            // Our values are hex, base64, digits and validated delivery ids: always valid.
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                headers.insert(HeaderName::from_static(name), value);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,6 +165,31 @@ mod tests {
         assert_eq!(h[2], ("x-chatwoot-timestamp", "1700000000".to_string()));
         let unsigned = signing_headers(Scheme::Chatwoot, None, "id-1", 1, b"{}");
         assert_eq!(unsigned, vec![("x-chatwoot-delivery", "id-1".to_string())]);
+    }
+
+    #[test]
+    fn signing_replaces_headers_of_the_same_name() {
+        let key = Secret::new("secret");
+        let signing = Signing {
+            scheme: Scheme::Chatwoot,
+            key: Some(&key),
+            delivery_id: "id-1",
+            timestamp: 7,
+        };
+        let mut headers =
+            custom_headers(&[("X-Chatwoot-Signature".into(), "forged".into())]).unwrap();
+        signing.apply(&mut headers, b"{}");
+        assert_eq!(
+            headers["x-chatwoot-signature"],
+            sign_chatwoot(b"secret", b"7", b"{}")
+        );
+        assert_eq!(headers["x-chatwoot-timestamp"], "7");
+        assert_eq!(headers["x-chatwoot-delivery"], "id-1");
+        signing.apply(&mut headers, b"");
+        assert_eq!(
+            headers["x-chatwoot-signature"],
+            sign_chatwoot(b"secret", b"7", b"")
+        );
     }
 
     #[test]

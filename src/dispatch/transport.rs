@@ -15,14 +15,13 @@ use std::time::{Duration, SystemTime};
 use base64::Engine as _;
 use bytes::Bytes;
 use http::header::{
-    HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, LOCATION,
-    PROXY_AUTHORIZATION, RETRY_AFTER, USER_AGENT,
+    HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, LOCATION,
+    RETRY_AFTER, USER_AGENT,
 };
 use http::{Method, Request, Uri};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use url::Url;
@@ -30,17 +29,23 @@ use url::Url;
 use super::classify::parse_retry_after;
 use super::config::DispatchConfig;
 use super::guard::{GuardPolicy, Refusal};
-use super::resolver::GuardedResolver;
+use super::headers::Signing;
+use super::resolver::GuardedConnector;
 use super::urls::{check_literal_host, without_user_info};
 use crate::{Error, Result};
 
-type Connector = HttpsConnector<HttpConnector<GuardedResolver>>;
+type Connector = HttpsConnector<GuardedConnector>;
+
+/// The headers a redirect to another origin keeps (unless `redirect_keeps_headers`): the ones the
+/// gem sets itself. The signing headers are set anew for each request.
+const OWN_HEADERS: [http::HeaderName; 3] = [CONTENT_TYPE, USER_AGENT, ACCEPT];
 
 /// The pooled client and what each request needs from the configuration.
 pub struct Transport {
     client: Client<Connector, Full<Bytes>>,
     policy: Arc<GuardPolicy>,
     max_redirects: usize,
+    redirect_keeps_headers: bool,
     user_agent: HeaderValue,
 }
 
@@ -88,11 +93,7 @@ impl Transport {
         roots: rustls::RootCertStore,
     ) -> Result<Self> {
         let policy = Arc::new(config.guard.clone());
-        let mut http = HttpConnector::new_with_resolver(GuardedResolver::new(policy.clone()));
-        // hyper-rustls decides between http and https; the plain connector must let https through.
-        http.enforce_http(false);
-        http.set_nodelay(true);
-        http.set_connect_timeout(Some(config.timeout));
+        let http = GuardedConnector::new(policy.clone(), config.timeout);
         let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
             rustls::crypto::ring::default_provider(),
         ))
@@ -117,13 +118,15 @@ impl Transport {
             client,
             policy,
             max_redirects: config.max_redirects,
+            redirect_keeps_headers: config.redirect_keeps_headers,
             user_agent,
         })
     }
 
     /// POSTs `body` to `url` and reads at most `limit` bytes of the answer, all within `timeout`.
     /// The body is read until the limit, its end or the deadline; the rest is never buffered
-    /// (dropping the response closes the connection instead of draining it).
+    /// (dropping the response closes the connection instead of draining it). A redirect to another
+    /// origin carries only the gem's own headers (a provider's token stays behind).
     pub async fn post(
         &self,
         url: &Url,
@@ -132,9 +135,45 @@ impl Transport {
         limit: usize,
         timeout: Duration,
     ) -> std::result::Result<Reply, TransportFailure> {
+        let hops = Hops {
+            signing: None,
+            keep_headers: false,
+        };
+        self.post_with(url, headers, hops, body, limit, timeout)
+            .await
+    }
+
+    /// `post` for a webhook delivery: each request (each redirect hop) is signed by `signing`, and
+    /// a redirect to another origin keeps the caller's headers only with `redirect_keeps_headers`.
+    pub async fn post_signed(
+        &self,
+        url: &Url,
+        headers: HeaderMap,
+        signing: &Signing<'_>,
+        body: Bytes,
+        limit: usize,
+        timeout: Duration,
+    ) -> std::result::Result<Reply, TransportFailure> {
+        let hops = Hops {
+            signing: Some(signing),
+            keep_headers: self.redirect_keeps_headers,
+        };
+        self.post_with(url, headers, hops, body, limit, timeout)
+            .await
+    }
+
+    async fn post_with(
+        &self,
+        url: &Url,
+        headers: HeaderMap,
+        hops: Hops<'_>,
+        body: Bytes,
+        limit: usize,
+        timeout: Duration,
+    ) -> std::result::Result<Reply, TransportFailure> {
         let deadline = tokio::time::Instant::now() + timeout;
-        let response = match tokio::time::timeout_at(deadline, self.send(url, headers, body)).await
-        {
+        let sent = self.send(url, headers, hops, body);
+        let response = match tokio::time::timeout_at(deadline, sent).await {
             Ok(response) => response?,
             Err(_) => {
                 return Err(TransportFailure {
@@ -159,12 +198,14 @@ impl Transport {
     }
 
     /// Sends the request, following redirects when configured: 307/308 repeat the POST, 301/302/303
-    /// become a bodiless GET (as browsers and reqwest do), credentials are not carried to another
-    /// origin, and every hop's host passes the guard (names again in the resolver).
+    /// become a bodiless GET (as browsers and reqwest do), a hop to another origin carries only the
+    /// gem's own headers (unless `hops.keep_headers`), each request is signed over its own body,
+    /// and every hop's host passes the guard (names again in the resolver).
     async fn send(
         &self,
         url: &Url,
         mut headers: HeaderMap,
+        hops: Hops<'_>,
         mut body: Bytes,
     ) -> std::result::Result<http::Response<Incoming>, TransportFailure> {
         if !headers.contains_key(USER_AGENT) {
@@ -178,11 +219,14 @@ impl Transport {
         let mut current = Cow::Borrowed(url);
         for hop in 0..=self.max_redirects {
             // The last hop that may be sent takes the headers; only a hop that may redirect copies them.
-            let hop_headers = if hop == self.max_redirects {
+            let mut hop_headers = if hop == self.max_redirects {
                 std::mem::take(&mut headers)
             } else {
                 headers.clone()
             };
+            if let Some(signing) = hops.signing {
+                signing.apply(&mut hop_headers, &body);
+            }
             let request = request(method.clone(), &current, hop_headers, body.clone())?;
             let response = self
                 .client
@@ -220,10 +264,8 @@ impl Transport {
                 headers.remove(CONTENT_TYPE);
                 headers.remove(CONTENT_LENGTH);
             }
-            if next.origin() != current.origin() {
-                for name in [AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION] {
-                    headers.remove(name);
-                }
+            if next.origin() != current.origin() && !hops.keep_headers {
+                headers = own_headers(&headers);
             }
             current = Cow::Owned(next);
         }
@@ -232,6 +274,25 @@ impl Transport {
             self.max_redirects
         )))
     }
+}
+
+/// How the requests of one `send` are made beyond the first: signed (deliveries) or not
+/// (provider calls), and whether the caller's headers follow a redirect to another origin.
+#[derive(Clone, Copy)]
+struct Hops<'a> {
+    signing: Option<&'a Signing<'a>>,
+    keep_headers: bool,
+}
+
+/// The headers the gem itself set, without the caller's (tokens, API keys, cookies).
+fn own_headers(headers: &HeaderMap) -> HeaderMap {
+    let mut own = HeaderMap::with_capacity(OWN_HEADERS.len());
+    for name in OWN_HEADERS {
+        if let Some(value) = headers.get(&name) {
+            own.insert(name, value.clone());
+        }
+    }
+    own
 }
 
 /// The request for one hop. User info in the URL becomes Basic auth (unless an Authorization header
@@ -451,5 +512,267 @@ mod tests {
             .expect_err("an untrusted certificate must not be accepted");
         assert!(failure.error.contains("certificate"), "{}", failure.error);
         assert!(!failure.error.contains("/hook"), "{}", failure.error);
+    }
+
+    /// One request as a plain HTTP receiver saw it.
+    #[derive(Debug, Clone)]
+    struct Seen {
+        method: String,
+        path: String,
+        headers: HeaderMap,
+        body: Bytes,
+    }
+
+    type Log = Arc<std::sync::Mutex<Vec<Seen>>>;
+
+    /// A plain HTTP receiver on 127.0.0.1: records every request and answers it with `answer`
+    /// (status, Location). Also counts the connections it accepts.
+    async fn receiver(
+        answer: fn(&str) -> (u16, Option<String>),
+    ) -> (
+        std::net::SocketAddr,
+        Log,
+        Arc<std::sync::atomic::AtomicUsize>,
+    ) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let log: Log = Arc::default();
+        let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (seen, count) = (log.clone(), accepted.clone());
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let seen = seen.clone();
+                tokio::spawn(async move {
+                    let service = service_fn(move |request: http::Request<Incoming>| {
+                        let seen = seen.clone();
+                        async move {
+                            let (parts, body) = request.into_parts();
+                            let body = body.collect().await?.to_bytes();
+                            let path = parts.uri.path().to_string();
+                            seen.lock().unwrap().push(Seen {
+                                method: parts.method.to_string(),
+                                path: path.clone(),
+                                headers: parts.headers,
+                                body,
+                            });
+                            let (status, location) = answer(&path);
+                            let mut response = http::Response::new(Full::new(Bytes::new()));
+                            *response.status_mut() = http::StatusCode::from_u16(status).unwrap();
+                            if let Some(location) = location {
+                                response
+                                    .headers_mut()
+                                    .insert(LOCATION, location.parse().unwrap());
+                            }
+                            Ok::<_, hyper::Error>(response)
+                        }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(tcp), service)
+                        .await;
+                });
+            }
+        });
+        (addr, log, accepted)
+    }
+
+    fn caller_headers() -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert("x-api-key", HeaderValue::from_static("caller-key"));
+        headers.insert(
+            AUTHORIZATION,
+            HeaderValue::from_static("Bearer caller-token"),
+        );
+        headers.insert(
+            http::header::COOKIE,
+            HeaderValue::from_static("session=caller"),
+        );
+        headers
+    }
+
+    /// The first receiver redirects /307 and /303 to the second one, another origin (its port).
+    #[tokio::test]
+    async fn a_redirect_to_another_origin_carries_only_the_gems_headers_signed_for_its_request() {
+        let (second, second_log, _) = receiver(|_| (200, None)).await;
+        static SECOND: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        SECOND.set(format!("http://{second}/final")).unwrap();
+        let (first, first_log, _) = receiver(|path| match path {
+            "/307" => (307, SECOND.get().cloned()),
+            "/303" => (303, SECOND.get().cloned()),
+            _ => (200, None),
+        })
+        .await;
+        let key = crate::secret::Secret::new("whsec");
+        let signing = Signing {
+            scheme: crate::dispatch::Scheme::Chatwoot,
+            key: Some(&key),
+            delivery_id: "delivery-1",
+            timestamp: 1_700_000_000,
+        };
+        let body = Bytes::from_static(br#"{"event":"message_created"}"#);
+        for keep in [false, true] {
+            let config = DispatchConfig {
+                max_redirects: 3,
+                redirect_keeps_headers: keep,
+                ..loopback_allowed()
+            };
+            let transport = Transport::new(&config, 4).unwrap();
+            for (path, method, resent) in [
+                ("/307", "POST", body.clone()),
+                ("/303", "GET", Bytes::new()),
+            ] {
+                let url = Url::parse(&format!("http://{first}{path}")).unwrap();
+                let reply = transport
+                    .post_signed(
+                        &url,
+                        caller_headers(),
+                        &signing,
+                        body.clone(),
+                        64,
+                        Duration::from_secs(5),
+                    )
+                    .await
+                    .unwrap_or_else(|f| panic!("{}", f.error));
+                assert_eq!(reply.status, 200);
+                let asked = first_log.lock().unwrap().last().cloned().unwrap();
+                let hop = second_log.lock().unwrap().last().cloned().unwrap();
+                assert_eq!((hop.method.as_str(), hop.path.as_str()), (method, "/final"));
+                assert_eq!(hop.body, resent);
+                // The first request has everything, the signature over the body.
+                assert_eq!(asked.headers["x-api-key"], "caller-key");
+                let signed = |b: &[u8]| crate::signature::sign_chatwoot(b"whsec", b"1700000000", b);
+                assert_eq!(
+                    asked.headers["x-chatwoot-signature"],
+                    signed(&body).as_str()
+                );
+                // The hop: the gem's headers, signed over what the hop sends.
+                assert_eq!(
+                    hop.headers["x-chatwoot-signature"],
+                    signed(&resent).as_str()
+                );
+                assert_eq!(hop.headers["x-chatwoot-timestamp"], "1700000000");
+                assert_eq!(hop.headers["x-chatwoot-delivery"], "delivery-1");
+                assert!(hop.headers[USER_AGENT]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("chatwoot_integrations_rs/"));
+                assert_eq!(hop.headers.contains_key(CONTENT_TYPE), method == "POST");
+                for name in ["x-api-key", "authorization", "cookie"] {
+                    assert_eq!(
+                        hop.headers.contains_key(name),
+                        keep,
+                        "{name}, keep: {keep}, {path}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn provider_calls_never_carry_their_token_to_another_origin() {
+        let (second, second_log, _) = receiver(|_| (200, None)).await;
+        static SECOND: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        SECOND.set(format!("http://{second}/final")).unwrap();
+        let (first, _, _) = receiver(|_| (308, SECOND.get().cloned())).await;
+        let config = DispatchConfig {
+            max_redirects: 1,
+            redirect_keeps_headers: true, // for webhook deliveries only
+            ..loopback_allowed()
+        };
+        let transport = Transport::new(&config, 4).unwrap();
+        let url = Url::parse(&format!("http://{first}/api")).unwrap();
+        let reply = transport
+            .post(
+                &url,
+                caller_headers(),
+                Bytes::from_static(b"{}"),
+                64,
+                Duration::from_secs(5),
+            )
+            .await
+            .unwrap_or_else(|f| panic!("{}", f.error));
+        assert_eq!(reply.status, 200);
+        let hop = second_log.lock().unwrap().last().cloned().unwrap();
+        assert_eq!(hop.body, Bytes::from_static(b"{}"));
+        assert!(!hop.headers.contains_key(AUTHORIZATION) && !hop.headers.contains_key("x-api-key"));
+    }
+
+    /// The connector checks literal addresses itself, and an allowed host:port entry opens that
+    /// port of the host only: names through the resolver, which is told the port.
+    #[tokio::test]
+    async fn the_connector_guards_literals_and_host_port_entries() {
+        let (open, open_log, _) = receiver(|_| (200, None)).await;
+        let (closed, _, closed_accepted) = receiver(|_| (200, None)).await;
+        let policy = GuardPolicy::from_settings(
+            false,
+            &[
+                format!("localhost:{}", open.port()),
+                format!("127.0.0.1:{}", open.port()),
+            ],
+            &[] as &[&str],
+        )
+        .unwrap();
+        let config = DispatchConfig {
+            guard: policy,
+            ..Default::default()
+        };
+        let transport = Transport::new(&config, 4).unwrap();
+        let post = |url: String| {
+            let transport = &transport;
+            async move {
+                let url = Url::parse(&url).unwrap();
+                transport
+                    .post(
+                        &url,
+                        HeaderMap::new(),
+                        Bytes::new(),
+                        64,
+                        Duration::from_secs(5),
+                    )
+                    .await
+            }
+        };
+        for host in ["127.0.0.1", "localhost"] {
+            let reply = post(format!("http://{host}:{}/", open.port())).await;
+            assert_eq!(
+                reply.map(|r| r.status).map_err(|f| f.error),
+                Ok(200),
+                "{host}"
+            );
+            let refused = post(format!("http://{host}:{}/", closed.port()))
+                .await
+                .err()
+                .unwrap();
+            assert!(
+                refused.error.contains("address guard"),
+                "{host}: {}",
+                refused.error
+            );
+            assert!(!refused.retryable);
+        }
+        // Literal forms carrying 127.0.0.1 are refused before any connection too.
+        for host in [
+            "[::ffff:127.0.0.1]",
+            "[64:ff9b:1::7f00:1]",
+            "[::ffff:0:7f00:1]",
+        ] {
+            let refused = post(format!("http://{host}:{}/", closed.port()))
+                .await
+                .err()
+                .unwrap();
+            assert!(
+                refused.error.contains("address guard"),
+                "{host}: {}",
+                refused.error
+            );
+        }
+        let arrived = open_log.lock().unwrap().clone();
+        assert_eq!(arrived.len(), 2);
+        for seen in arrived {
+            assert_eq!((seen.method.as_str(), seen.path.as_str()), ("POST", "/"));
+            assert!(seen.body.is_empty() && seen.headers.contains_key(USER_AGENT));
+        }
+        assert_eq!(closed_accepted.load(std::sync::atomic::Ordering::SeqCst), 0);
     }
 }

@@ -1,8 +1,6 @@
 //! Endpoint URLs: what is accepted, and the guard check for hosts given as literal addresses
 //! (the connector does not resolve those, so the resolver never sees them).
 
-use std::net::IpAddr;
-
 use url::Url;
 
 use super::guard::{GuardPolicy, Refusal};
@@ -27,17 +25,9 @@ pub fn parse_endpoint_url(text: &str) -> Result<Url, String> {
 }
 
 /// Guard check for a URL whose host is an IP literal; names pass here and are checked by the
-/// resolver when connecting.
+/// resolver when connecting. (The rule is the guard's, `GuardPolicy::check_literal`.)
 pub fn check_literal_host(policy: &GuardPolicy, url: &Url) -> Result<(), Refusal> {
-    let ip: Option<IpAddr> = match url.host() {
-        Some(url::Host::Ipv4(v4)) => Some(v4.into()),
-        Some(url::Host::Ipv6(v6)) => Some(v6.into()),
-        _ => None,
-    };
-    match ip {
-        Some(ip) => policy.check(url.host_str().unwrap_or_default(), ip),
-        None => Ok(()),
-    }
+    policy.check_literal(url)
 }
 
 /// The URL without its user info (`user:password@`).

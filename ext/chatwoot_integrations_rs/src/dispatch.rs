@@ -37,7 +37,7 @@ fn seconds(ruby: &Ruby, name: &str, value: f64) -> RbResult<Duration> {
 }
 
 /// `_native_configure(timeout, max_concurrency, inline_retries, retry_after_cap, max_redirects,
-/// max_response_bytes, allow_private, allowed_hosts, allowed_cidrs)`.
+/// redirect_keeps_headers, max_response_bytes, allow_private, allowed_hosts, allowed_cidrs)`.
 #[allow(clippy::too_many_arguments)]
 fn configure(
     ruby: &Ruby,
@@ -46,16 +46,14 @@ fn configure(
     inline_retries: u32,
     retry_after_cap: f64,
     max_redirects: usize,
+    redirect_keeps_headers: bool,
     max_response_bytes: usize,
     allow_private: bool,
     allowed_hosts: Vec<String>,
     allowed_cidrs: Vec<String>,
 ) -> RbResult<()> {
     guard(ruby, || {
-        let allowed_cidrs = allowed_cidrs
-            .iter()
-            .map(|c| dispatch::parse_cidr(c))
-            .collect::<Result<Vec<_>, _>>()
+        let guard = GuardPolicy::from_settings(allow_private, &allowed_hosts, &allowed_cidrs)
             .map_err(|e| to_ruby(ruby, e))?;
         let config = DispatchConfig {
             timeout: seconds(ruby, "timeout", timeout)?,
@@ -63,15 +61,9 @@ fn configure(
             inline_retries,
             retry_after_cap: seconds(ruby, "retry_after_cap", retry_after_cap)?,
             max_redirects,
+            redirect_keeps_headers,
             max_response_bytes,
-            guard: GuardPolicy {
-                allow_private,
-                allowed_hosts: allowed_hosts
-                    .into_iter()
-                    .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase())
-                    .collect(),
-                allowed_cidrs,
-            },
+            guard,
             ..DispatchConfig::default()
         };
         dispatch::configure(config).map_err(|e| to_ruby(ruby, e))
@@ -145,7 +137,7 @@ fn result_tuple(ruby: &Ruby, r: DeliveryResult) -> RbResult<Value> {
 
 pub fn init(ruby: &Ruby) -> RbResult<()> {
     let native = crate::errors::native_module(ruby)?;
-    native.define_singleton_method("_native_configure", function!(configure, 9))?;
+    native.define_singleton_method("_native_configure", function!(configure, 10))?;
     native.define_singleton_method("_native_dispatch", function!(dispatch, 4))?;
     Ok(())
 }

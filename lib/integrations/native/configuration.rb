@@ -7,7 +7,8 @@ module Integrations
     class Configuration
       # Delivery (native engine)
       attr_accessor :timeout, :max_concurrency, :inline_retries, :retry_after_cap, :max_redirects,
-                    :max_response_bytes, :allow_private_addresses, :allowed_private_hosts, :allowed_private_cidrs
+                    :redirect_keeps_headers, :max_response_bytes, :allow_private_addresses,
+                    :allowed_private_hosts, :allowed_private_cidrs
       # Payload JSON: :auto (Rails' to_json format when ActiveSupport is loaded, else JSON.generate's), true, false
       attr_accessor :rails_json
       # Durable delivery (WebhookJob)
@@ -24,6 +25,7 @@ module Integrations
         @inline_retries = 1
         @retry_after_cap = 5
         @max_redirects = 0
+        @redirect_keeps_headers = false
         @max_response_bytes = 64 * 1024
         @allow_private_addresses = false
         @allowed_private_hosts = []
@@ -66,13 +68,13 @@ module Integrations
         unless [true, false, :auto].include?(rails_json)
           raise ConfigurationError, "rails_json must be :auto, true or false"
         end
-        unless [true, false].include?(allow_private_addresses)
-          raise ConfigurationError, "allow_private_addresses must be true or false"
+        %i[allow_private_addresses redirect_keeps_headers].each do |name|
+          raise ConfigurationError, "#{name} must be true or false" unless [true, false].include?(public_send(name))
         end
 
         Native._native_configure(timeout.to_f, max_concurrency, inline_retries, retry_after_cap.to_f, max_redirects,
-                                 max_response_bytes, allow_private_addresses, allowed_private_hosts.map(&:to_s),
-                                 allowed_private_cidrs.map(&:to_s))
+                                 redirect_keeps_headers, max_response_bytes, allow_private_addresses,
+                                 allowed_private_hosts.map(&:to_s), allowed_private_cidrs.map(&:to_s))
         self
       rescue ArgumentError => e
         raise ConfigurationError, e.message
