@@ -35,9 +35,10 @@ RSpec.describe "Redirects to another origin, and allowed_private_hosts with a po
   end
 
   before do
+    final = second.url("/final") # here: the responder runs in the receiver's own process
     first.respond do |request, _|
       case request.path
-      when %r{\A/(30[12378])\z} then [Regexp.last_match(1).to_i, { "Location" => second.url("/final") }, ""]
+      when %r{\A/(30[12378])\z} then [Regexp.last_match(1).to_i, { "Location" => final }, ""]
       when "/same-origin" then [307, { "Location" => "/final" }, ""]
       else [200, {}, "first"]
       end
@@ -125,7 +126,8 @@ RSpec.describe "Redirects to another origin, and allowed_private_hosts with a po
         c.allowed_private_hosts = ["127.0.0.1:#{first.port}"]
         c.max_redirects = 3
       end
-      first.respond { [307, { "Location" => other_port.url }, ""] }
+      elsewhere = other_port.url
+      first.respond { [307, { "Location" => elsewhere }, ""] }
       expect(n.dispatch(url: first.url, payload: {}).error).to include("refused by the address guard")
       expect(other_port.connections).to eq(0)
     end

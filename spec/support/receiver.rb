@@ -29,6 +29,8 @@ class TestReceiver
   attr_reader :port
 
   def initialize(&responder)
+    raise "a test server was created inside a receiver's responder (it runs in the receiver's process): create it before #respond" if $PROGRAM_NAME.end_with?("[test receiver]")
+
     @listener = TCPServer.new("127.0.0.1", 0)
     @port = @listener.addr[1]
     @dir = Dir.mktmpdir("receiver")
@@ -103,6 +105,7 @@ class TestReceiver
   # The child: WEBrick on the inherited listener until killed. exit! skips the parent's at_exit
   # hooks (RSpec's among them).
   def serve
+    $PROGRAM_NAME = "#{$PROGRAM_NAME} [test receiver]"
     GC.stress = false
     log = File.open(@log_path, "ab")
     arrivals = File.open(@arrivals_path, "ab")

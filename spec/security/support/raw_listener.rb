@@ -1,18 +1,24 @@
 # frozen_string_literal: true
 
 require "socket"
+require "tmpdir"
+require "fileutils"
 
 # A loopback HTTP listener that shows what TestReceiver (WEBrick) cannot: every TCP connection it
 # accepts, and each request's target exactly as it was sent (WEBrick decodes the path and resolves
 # its dot segments before a handler sees it, and refuses some targets outright). Binds 127.0.0.1
 # and, when the machine has IPv6 loopback, ::1 on the same port. One request per connection,
-# answered with `Connection: close`.
+# answered with `Connection: close`. Like TestReceiver it serves from a forked child on listeners
+# the parent keeps (GC stress in the test process cannot slow it, the port is never given up); the
+# responder runs in the child, and requests and connections are counted through files.
 class RawListener
   Request = Struct.new(:method, :target, :headers, :body, keyword_init: true)
 
   attr_reader :port
 
   def initialize
+    raise "a test server was created inside a receiver's responder (it runs in the receiver's process): create it before #respond" if $PROGRAM_NAME.end_with?("[test receiver]")
+
     @servers = [TCPServer.new("127.0.0.1", 0)]
     @port = @servers.first.addr[1]
     begin
@@ -20,11 +26,9 @@ class RawListener
     rescue SystemCallError
       nil # no IPv6 loopback here, or the port is taken on it: 127.0.0.1 alone
     end
-    @lock = Mutex.new
-    @connections = 0
-    @requests = []
+    @dir = Dir.mktmpdir("raw-listener")
     @responder = ->(_request) { [200, {}, "ok"] }
-    @threads = @servers.map { |server| Thread.new { serve(server) } }
+    start_child
   end
 
   def ipv6?
@@ -35,35 +39,73 @@ class RawListener
     "http://127.0.0.1:#{@port}#{path}"
   end
 
-  # The block gets a Request and returns [status, headers, body].
+  # The block gets a Request and returns [status, headers, body]. It runs in the child, which is
+  # replaced; the port stays.
   def respond(&block)
     @responder = block
+    stop_child
+    start_child
   end
 
   # TCP connections accepted, on either address, whether or not a request followed.
   def connections
-    @lock.synchronize { @connections }
+    path = File.join(@dir, "connections")
+    File.exist?(path) ? File.size(path) : 0
   end
 
   def requests
-    @lock.synchronize { @requests.dup }
+    path = File.join(@dir, "requests")
+    return [] unless File.exist?(path)
+
+    data = File.binread(path)
+    found = []
+    offset = 0
+    while offset + 4 <= data.bytesize
+      size = data.byteslice(offset, 4).unpack1("N")
+      break if offset + 4 + size > data.bytesize
+
+      found << Request.new(**Marshal.load(data.byteslice(offset + 4, size))) # rubocop:disable Security/MarshalLoad
+      offset += 4 + size
+    end
+    found
   end
 
   def stop
+    stop_child
     @servers.each(&:close)
-    @threads.each { |thread| thread.join(2) }
+    FileUtils.rm_rf(@dir)
   end
 
   private
 
+  def start_child
+    @pid = fork do
+      $PROGRAM_NAME = "#{$PROGRAM_NAME} [test receiver]"
+      GC.stress = false
+      @connections_log = File.open(File.join(@dir, "connections"), "ab")
+      @requests_log = File.open(File.join(@dir, "requests"), "ab")
+      @lock = Mutex.new
+      @servers.map { |server| Thread.new { serve(server) } }.each(&:join)
+    ensure
+      exit!(0)
+    end
+  end
+
+  def stop_child
+    Process.kill("KILL", @pid)
+    Process.wait(@pid)
+  rescue Errno::ESRCH, Errno::ECHILD
+    nil
+  end
+
   def serve(server)
     loop do
       client = server.accept
-      @lock.synchronize { @connections += 1 }
+      @lock.synchronize { @connections_log.syswrite(".") }
       Thread.new(client) { |socket| answer(socket) }
     end
   rescue IOError, SystemCallError
-    nil # closed by #stop
+    nil
   end
 
   def answer(client)
@@ -79,7 +121,8 @@ class RawListener
     body = body.to_s
     body << client.readpartial(65_536) while body.bytesize < headers["content-length"].to_i
     request = Request.new(method: method, target: target, headers: headers, body: body)
-    @lock.synchronize { @requests << request }
+    record = Marshal.dump(request.to_h)
+    @lock.synchronize { @requests_log.syswrite([record.bytesize].pack("N") + record) }
     status, extra, text = @responder.call(request)
     response = +"HTTP/1.1 #{status} X\r\nContent-Length: #{text.bytesize}\r\nConnection: close\r\n"
     extra.each { |name, value| response << "#{name}: #{value}\r\n" }
