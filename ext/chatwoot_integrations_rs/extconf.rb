@@ -42,9 +42,12 @@ File.write("Makefile", <<~MAKE)
   \t$(CARGO) build --release --locked --manifest-path $(MANIFEST) --target-dir $(TARGET_DIR)
   \tcp $(TARGET_DIR)/release/#{cdylib} $(DLLIB)
 
+  # Copied beside the target and renamed over it: a running process that has the old file mapped
+  # (a test run during a rebuild) keeps its copy instead of crashing on one rewritten in place.
   install: $(DLLIB)
   \tmkdir -p $(DESTDIR)$(RUBYARCHDIR)
-  \tcp $(DLLIB) $(DESTDIR)$(RUBYARCHDIR)/$(DLLIB)
+  \tcp $(DLLIB) $(DESTDIR)$(RUBYARCHDIR)/$(DLLIB).new
+  \tmv -f $(DESTDIR)$(RUBYARCHDIR)/$(DLLIB).new $(DESTDIR)$(RUBYARCHDIR)/$(DLLIB)
   #{cleanup}
   clean:
   \trm -f $(DLLIB)
