@@ -38,6 +38,7 @@ require_relative "integrations/native/send_service"
 require_relative "integrations/native/linear"
 require_relative "integrations/native/logging"
 require_relative "integrations/native/instrumentation"
+require_relative "integrations/native/chatwoot"
 require_relative "integrations/native/namespace"
 Integrations::Native::Namespace.created_by_gem!(Integrations) if integrations_created
 
@@ -45,6 +46,9 @@ module Integrations
   module Native
     # The Sidekiq job loads Sidekiq when first referenced; the gem does not need Sidekiq otherwise.
     autoload :WebhookJob, File.expand_path("integrations/native/webhook_job", __dir__)
+
+    # The ActiveJob class loads ActiveJob when first referenced (Chatwoot: in place of its WebhookJob).
+    autoload :DeliveryJob, File.expand_path("integrations/native/delivery_job", __dir__)
 
     # The Rack middleware loads Rack when first referenced.
     module Rack
