@@ -189,9 +189,10 @@ N::WebhookJob.perform_async([{ "url" => "#{RECEIVER}/sidekiq-native", "secret" =
 
 # ActiveJob deliveries, run by the spec's Sidekiq process (production mode, queue medium only).
 jobs = {
-  "url_form" => N::DeliveryJob.perform_later("#{RECEIVER}/job", payload, :account_webhook, secret: "job-secret",
-                                                                                           delivery_id: "dlv-job-1"),
-  "flaky" => N::DeliveryJob.perform_later("#{RECEIVER}/flaky", payload, :api_inbox_webhook, secret: "flaky-secret"),
+  # Chatwoot's own WebhookJob, a subclass (app/jobs/webhook_job.rb), called as Chatwoot's listeners call it.
+  "url_form" => WebhookJob.perform_later("#{RECEIVER}/job", payload, :account_webhook, secret: "job-secret",
+                                                                                      delivery_id: "dlv-job-1"),
+  "flaky" => WebhookJob.perform_later("#{RECEIVER}/flaky", payload, :api_inbox_webhook, secret: "flaky-secret"),
   "many" => N::DeliveryJob.perform_later([webhook.id, { "url" => "#{RECEIVER}/inline", "secret" => "inline-secret" }],
                                          payload, :account_webhook),
   "dead" => N::DeliveryJob.perform_later("#{RECEIVER}/dead", bot_payload, :api_inbox_webhook, secret: "dead-secret"),

@@ -27,6 +27,8 @@ module Integrations
       queue_as { Native.config.queue&.to_s || DEFAULT_QUEUE }
       # On Sidekiq, its own retry is off: a raise would deliver to every endpoint again.
       sidekiq_options retry: false if respond_to?(:sidekiq_options)
+      # ActiveJob logs a job's arguments by default; the url form carries the endpoint's secret.
+      self.log_arguments = false
 
       # attempt: and delivery_ids: are set by the job itself when it enqueues a retry.
       def perform(target, payload, webhook_type = :account_webhook, secret: nil, delivery_id: nil, attempt: 1,
