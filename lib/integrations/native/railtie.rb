@@ -33,17 +33,22 @@ module Integrations
       class << self
         def hand_over_namespace
           autoloaders = ::Rails.autoloaders
-          return unless autoloaders.zeitwerk_enabled?
+          return unless zeitwerk?(autoloaders)
           return unless Namespace.app_owned?(ActiveSupport::Dependencies.autoload_paths)
 
           Namespace.adopt_on_load(autoloaders)
           Namespace.release!
         end
+
+        # Rails 6 can run the classic autoloader (left alone: it has no on_load); Rails 7 has only Zeitwerk.
+        def zeitwerk?(autoloaders)
+          autoloaders.respond_to?(:zeitwerk_enabled?) ? autoloaders.zeitwerk_enabled? : true
+        end
       end
 
       # Required after the app booted (a console `require`): its Integrations, if any, is loaded already and
       # `Native` was defined in it; keep it there across reloads.
-      if ::Rails.respond_to?(:application) && ::Rails.application&.initialized? && ::Rails.autoloaders.zeitwerk_enabled?
+      if ::Rails.respond_to?(:application) && ::Rails.application&.initialized? && zeitwerk?(::Rails.autoloaders)
         Namespace.adopt_on_load(::Rails.autoloaders)
       end
     end
