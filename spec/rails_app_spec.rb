@@ -157,6 +157,10 @@ RSpec.describe "The gem in a Chatwoot-shaped Rails app" do
       expect(@settled).to be(true), -> { File.read(@sidekiq_log).lines.last(40).join }
       expect(@dev["jobs"].values).to all(eq("queue" => "medium", "enqueued" => true))
       expect(@dev["queues"]).to eq("default" => "medium", "configured" => "low")
+      expect(@dev["delivery_job_refusals"]).to eq(
+        ["ArgumentError: secret: and delivery_id: go with a url; endpoints (an Array) carry their own",
+         "TypeError: Integrations::Native::DeliveryJob takes a url (String) or endpoints (Array) first, got Webhook"]
+      )
     end
 
     it "delivers Chatwoot's payload with TimeWithZone values byte for byte as webhook_data.merge(event:).to_json, signed" do

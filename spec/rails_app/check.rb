@@ -197,6 +197,13 @@ jobs = {
                                          payload, :account_webhook),
   "dead" => N::DeliveryJob.perform_later("#{RECEIVER}/dead", bot_payload, :api_inbox_webhook, secret: "dead-secret"),
 }
+OUT["delivery_job_refusals"] = [-> { N::DeliveryJob.perform_later([webhook.id], payload, :account_webhook, secret: "x") },
+                                 -> { N::DeliveryJob.perform_later(webhook, payload) }].map do |enqueue|
+  enqueue.call
+  nil
+rescue ArgumentError, TypeError => e
+  "#{e.class}: #{e.message}"
+end
 OUT["jobs"] = jobs.transform_values { |job| { "queue" => job.queue_name, "enqueued" => !job.provider_job_id.nil? } }
 
 # The queue comes from config at each enqueue; "medium" when none is set.

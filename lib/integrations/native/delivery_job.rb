@@ -30,6 +30,19 @@ module Integrations
       # ActiveJob logs a job's arguments by default; the url form carries the endpoint's secret.
       self.log_arguments = false
 
+      # A wrong target is refused when it is enqueued, not when a worker runs it.
+      before_enqueue do |job|
+        target = job.arguments.first
+        options = job.arguments.last
+        options = {} unless job.arguments.size > 1 && options.is_a?(Hash) && Hash.ruby2_keywords_hash?(options)
+        unless target.is_a?(String) || target.is_a?(Array)
+          raise TypeError, "#{job.class.name} takes a url (String) or endpoints (Array) first, got #{target.class}"
+        end
+        if target.is_a?(Array) && (options.key?(:secret) || options.key?(:delivery_id))
+          raise ArgumentError, "secret: and delivery_id: go with a url; endpoints (an Array) carry their own"
+        end
+      end
+
       # attempt: and delivery_ids: are set by the job itself when it enqueues a retry.
       def perform(target, payload, webhook_type = :account_webhook, secret: nil, delivery_id: nil, attempt: 1,
                   delivery_ids: nil)
