@@ -14,7 +14,7 @@ module Integrations
     # TimeWithZone values, so they arrive in Chatwoot's JSON format), headers, timeout and failure
     # callbacks, plus WebhookJob's per-endpoint retry: a retryable failure is enqueued again for that
     # endpoint alone after max(c.retry_delay.(attempt), Retry-After), with the same delivery id, up to
-    # c.max_attempts; then c.on_delivery_failure and c.on_webhook_failure[webhook_type] run. Without a
+    # c.max_attempts; then c.on_webhook_failure[webhook_type] and c.on_delivery_failure run. Without a
     # delivery_id the ids derive from the job id, so a job its queue runs again re-sends the same ids.
     # Endpoint ids go through c.endpoint_resolver; the url form keeps the secret in the job, as Chatwoot does.
     #
@@ -23,6 +23,7 @@ module Integrations
       include DurableDelivery
 
       DEFAULT_QUEUE = "medium"
+      SECRET_WITH_ENDPOINTS = "secret: and delivery_id: go with a url; endpoints (an Array) carry their own"
 
       queue_as { Native.config.queue&.to_s || DEFAULT_QUEUE }
       # On Sidekiq, its own retry is off: a raise would deliver to every endpoint again.
@@ -39,7 +40,7 @@ module Integrations
           raise TypeError, "#{job.class.name} takes a url (String) or endpoints (Array) first, got #{target.class}"
         end
         if target.is_a?(Array) && (options.key?(:secret) || options.key?(:delivery_id))
-          raise ArgumentError, "secret: and delivery_id: go with a url; endpoints (an Array) carry their own"
+          raise ArgumentError, SECRET_WITH_ENDPOINTS
         end
       end
 
@@ -50,7 +51,7 @@ module Integrations
         @delivery_payload = payload
         event = Chatwoot.event_of(payload)
         if target.is_a?(Array)
-          raise ArgumentError, "secret: and delivery_id: go with a url; endpoints carry their own" if secret || delivery_id
+          raise ArgumentError, SECRET_WITH_ENDPOINTS if secret || delivery_id
 
           deliver(target, payload, event, attempt, delivery_ids || [])
         else
