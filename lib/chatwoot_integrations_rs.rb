@@ -1,6 +1,11 @@
 # frozen_string_literal: true
 
 # Entry point: `require "chatwoot_integrations_rs"` gives `Integrations::Native`.
+
+# Whether `Integrations` is ours to give back: in a Rails app whose autoloader defines it (Chatwoot's
+# app/models/integrations.rb), the Railtie removes the one made here before the autoloader is set up
+# (integrations/native/namespace.rb). An autoload counts as defined, so it is never replaced.
+integrations_created = !Object.const_defined?(:Integrations, false)
 require_relative "integrations/native/version"
 require_relative "integrations/native/errors"
 require_relative "integrations/native/arguments"
@@ -31,11 +36,19 @@ require_relative "integrations/native/outcome"
 require_relative "integrations/native/apps"
 require_relative "integrations/native/send_service"
 require_relative "integrations/native/linear"
+require_relative "integrations/native/logging"
+require_relative "integrations/native/instrumentation"
+require_relative "integrations/native/chatwoot"
+require_relative "integrations/native/namespace"
+Integrations::Native::Namespace.created_by_gem!(Integrations) if integrations_created
 
 module Integrations
   module Native
     # The Sidekiq job loads Sidekiq when first referenced; the gem does not need Sidekiq otherwise.
     autoload :WebhookJob, File.expand_path("integrations/native/webhook_job", __dir__)
+
+    # The ActiveJob class loads ActiveJob when first referenced (Chatwoot: in place of its WebhookJob).
+    autoload :DeliveryJob, File.expand_path("integrations/native/delivery_job", __dir__)
 
     # The Rack middleware loads Rack when first referenced.
     module Rack
@@ -43,3 +56,7 @@ module Integrations
     end
   end
 end
+
+# Rails glue (logger, the namespace hand-over, notifications): only when Rails is loaded, as Bundler.require
+# in config/application.rb does after `require "rails"`.
+require_relative "integrations/native/railtie" if defined?(Rails::Railtie)

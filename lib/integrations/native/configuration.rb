@@ -35,7 +35,7 @@ module Integrations
         @retry_delay = DEFAULT_RETRY_DELAY
         @max_attempts = 5
         @on_delivery_failure = nil
-        @queue = "webhooks"
+        @queue = nil
         @logger = nil
         @slack_api_url = "https://slack.com/api"
         @openai_api_url = "https://api.openai.com/v1"
@@ -43,6 +43,29 @@ module Integrations
         @google_token_url = "https://oauth2.googleapis.com/token"
         @linear_api_url = "https://api.linear.app/graphql"
       end
+
+      # Chatwoot glue (Chatwoot.trigger, DeliveryJob). on_webhook_failure: per webhook type, what the app
+      # does when a message_created / message_updated delivery has failed for good, as Chatwoot's
+      # Webhooks::Trigger does: { api_inbox_webhook: ->(payload, result) { … }, agent_bot_webhook: … }.
+      # webhook_timeout: nil (c.timeout), seconds, or a callable read at each delivery (Chatwoot's
+      # GlobalConfig WEBHOOK_TIMEOUT; blank or non-positive means c.timeout).
+      # (c.queue: nil means each job's own default, "webhooks" for WebhookJob, "medium" for DeliveryJob.)
+      attr_accessor :on_webhook_failure, :webhook_timeout
+
+      def check_chatwoot_settings!
+        unless queue.nil? || ((queue.is_a?(String) || queue.is_a?(Symbol)) && !queue.to_s.empty?)
+          raise ConfigurationError, "queue must be nil or a queue name, got #{queue.inspect}"
+        end
+        unless on_webhook_failure.nil? || (on_webhook_failure.is_a?(Hash) &&
+               on_webhook_failure.all? { |type, callback| (type.is_a?(Symbol) || type.is_a?(String)) && callback.respond_to?(:call) })
+          raise ConfigurationError, "on_webhook_failure must be a Hash of webhook type => callable, got #{on_webhook_failure.class}"
+        end
+        return if webhook_timeout.nil? || webhook_timeout.respond_to?(:call) ||
+                  (webhook_timeout.is_a?(Numeric) && webhook_timeout.positive? && webhook_timeout <= 600)
+
+        raise ConfigurationError, "webhook_timeout must be nil, seconds (up to 600) or a callable, got #{webhook_timeout.inspect}"
+      end
+      private :check_chatwoot_settings!
 
       # Whether payloads are serialized as ActiveSupport's to_json does (Chatwoot's format).
       def rails_json?
@@ -71,6 +94,7 @@ module Integrations
         %i[allow_private_addresses redirect_keeps_headers].each do |name|
           raise ConfigurationError, "#{name} must be true or false" unless [true, false].include?(public_send(name))
         end
+        check_chatwoot_settings!
 
         Native._native_configure(timeout.to_f, max_concurrency, inline_retries, retry_after_cap.to_f, max_redirects,
                                  redirect_keeps_headers, max_response_bytes, allow_private_addresses,

@@ -23,12 +23,12 @@ module Integrations
         timeout = check_timeout(timeout)
         if url
           endpoint = normalize_endpoint({ url: url, secret: secret, headers: headers, delivery_id: delivery_id })
-          result = DeliveryResult.from_native(_native_dispatch([endpoint], body, scheme, timeout).first)
+          result = Instrumentation.deliveries(DeliveryResult.from_native(_native_dispatch([endpoint], body, scheme, timeout).first), event)
           raise ArgumentError, result.error if result.invalid?
 
           result
         else
-          dispatch_many(endpoints, body, scheme, timeout, headers)
+          Instrumentation.deliveries(dispatch_many(endpoints, body, scheme, timeout, headers), event)
         end
       end
 

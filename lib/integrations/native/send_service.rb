@@ -21,6 +21,10 @@ module Integrations
       end
 
       def perform
+        Instrumentation.provider(@hook) { outcome }
+      end
+
+      private def outcome
         app_id = @hook.app_id.to_s
         raise ConfigurationError, "unknown app #{app_id.inspect}" unless Apps.find(app_id)
         return Outcome.noop("the hook is not active") unless active?

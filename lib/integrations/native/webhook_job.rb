@@ -1,9 +1,8 @@
 # frozen_string_literal: true
 
 require "sidekiq"
-require "digest"
-require "logger"
-require "securerandom"
+require_relative "durable_delivery"
+require_relative "job_arguments"
 
 module Integrations
   module Native
@@ -17,74 +16,47 @@ module Integrations
     #   WebhookJob.perform_async([{ "url" => url, "secret" => s }], payload, "message_created")
     #
     # Ids go through config.endpoint_resolver (id -> { url:, secret: }), so secrets never sit in Redis.
-    # Sidekiq's own retry is off: a raise would redeliver to every endpoint.
+    # Sidekiq's own retry is off: a raise would redeliver to every endpoint. The delivery logic is
+    # DurableDelivery's, shared with DeliveryJob (ActiveJob). Arguments must be JSON-native (JobArguments).
     class WebhookJob
       include Sidekiq::Worker
+      include DurableDelivery
 
       sidekiq_options queue: "webhooks", retry: false
+
+      class << self
+        # c.queue, when set, from the first enqueue on (re-enqueues included); "webhooks" otherwise.
+        def get_sidekiq_options
+          queue = Native.config.queue
+          queue ? super.merge("queue" => queue.to_s) : super
+        end
+
+        # Every enqueue (perform_async, perform_in, set(...)) passes here.
+        def client_push(item)
+          JobArguments.json_native!(name, %w[endpoints payload event options], item["args"] || item[:args] || [])
+          super
+        end
+      end
 
       # endpoints: ids or { "url", "secret", "headers" } Hashes; payload: Hash/Array/String;
       # options: "attempt" and "delivery_ids", set by the job itself when it re-enqueues.
       def perform(endpoints, payload, event = nil, options = {})
-        config = Native.config
-        attempt = Integer(options.fetch("attempt", 1))
-        delivery_ids = options["delivery_ids"] || []
-        resolved = endpoints.each_with_index.map do |reference, index|
-          resolve(config, reference, delivery_ids[index] || stable_delivery_id(index))
-        end
-        deliverable = resolved.each_index.reject { |i| resolved[i].is_a?(DeliveryResult) }
-        results = resolved.dup
-        unless deliverable.empty?
-          dispatched = Native.dispatch(endpoints: deliverable.map { |i| resolved[i] }, payload: payload, event: event)
-          deliverable.each_with_index { |i, k| results[i] = dispatched[k] }
-        end
-        results.each_with_index { |result, index| follow_up(config, result, endpoints[index], payload, event, attempt) }
-        results
+        deliver_durably(endpoints, payload, event, attempt: Integer(options.fetch("attempt", 1)),
+                                                   delivery_ids: options["delivery_ids"] || [])
       end
 
       private
 
-      def resolve(config, reference, delivery_id)
-        endpoint =
-          if reference.is_a?(Hash)
-            reference
-          elsif config.endpoint_resolver
-            config.endpoint_resolver.call(reference)
-          else
-            raise ConfigurationError, "endpoint #{reference.inspect} is an id, but no endpoint_resolver is configured"
-          end
-        raise TypeError, "endpoint_resolver must return a Hash, got #{endpoint.class}" unless endpoint.is_a?(Hash)
-
-        endpoint.transform_keys(&:to_sym).slice(:url, :secret, :headers).merge(delivery_id: delivery_id)
-      rescue StandardError => e
-        # One endpoint that cannot be resolved (deleted, misconfigured) must not cost the others theirs.
-        DeliveryResult.invalid(reference.inspect, "cannot resolve endpoint #{reference.inspect}: #{e.class}: #{e.message}",
-                               delivery_id: delivery_id)
+      def enqueue_retry(delay, reference, payload, event, attempt, delivery_id)
+        self.class.perform_in(delay, [reference], payload, event, { "attempt" => attempt, "delivery_ids" => [delivery_id] })
       end
 
-      def follow_up(config, result, reference, payload, event, attempt)
-        return if result.success?
-
-        if result.retryable? && attempt < config.max_attempts
-          delay = [config.retry_delay.call(attempt).to_f, result.retry_after.to_f].max
-          self.class.set(queue: config.queue)
-              .perform_in(delay, [reference], payload, event, { "attempt" => attempt + 1, "delivery_ids" => [result.delivery_id] })
-        else
-          log(config).warn("[chatwoot_integrations_rs] webhook delivery #{result.delivery_id} to #{result.redacted_url} " \
-                           "failed after #{attempt} attempt(s): #{result.error}")
-          config.on_delivery_failure&.call(result)
-        end
+      def durable_job_id
+        jid
       end
 
-      # The same for this job's every run, so a job that Sidekiq re-runs after a shutdown delivers
-      # with the delivery ids it used before, and receivers can de-duplicate.
-      def stable_delivery_id(index)
-        hex = Digest::SHA256.hexdigest("#{jid || SecureRandom.hex(12)}:#{index}")
-        "#{hex[0, 8]}-#{hex[8, 4]}-5#{hex[13, 3]}-#{((hex[16].hex & 0x3) | 0x8).to_s(16)}#{hex[17, 3]}-#{hex[20, 12]}"
-      end
-
-      def log(config)
-        config.logger || Sidekiq.logger || Logger.new($stderr)
+      def durable_logger
+        Sidekiq.logger
       end
     end
   end

@@ -37,12 +37,13 @@ module Integrations
             raise ArgumentError, "unknown scheme #{scheme.inspect}; one of #{SCHEMES.inspect}" unless SCHEMES.include?(scheme)
 
             secret = options.fetch(:secret) { raise ArgumentError, "route #{path.inspect} needs secret:" }
-            unless secret.is_a?(String) || secret.respond_to?(:call)
+            unless secret.nil? || secret.is_a?(String) || secret.respond_to?(:call)
               raise ArgumentError, "route #{path.inspect}: secret must be a String or respond to #call"
             end
+            next if missing_secret_at_boot(path, options) == :skip
 
             [path, options.merge(scheme: scheme)]
-          end
+          end.compact
         end
 
         def call(env)
@@ -55,7 +56,7 @@ module Integrations
 
           request = ::Rack::Request.new(env)
           secret = options[:secret].respond_to?(:call) ? options[:secret].call(request) : options[:secret]
-          return reject(401, :missing) unless secret.is_a?(String) && !secret.empty?
+          return missing_secret(route.first, options, env) unless secret.is_a?(String) && !secret.strip.empty?
 
           reason = failure(options, request, secret, body)
           return reject(401, reason) if reason
@@ -119,6 +120,42 @@ module Integrations
         def parse_json(body)
           JSON.parse(body)
         rescue JSON::ParserError
+          nil
+        end
+
+        MISSING_SECRET = %i[skip reject raise].freeze
+
+        # on_missing_secret: for a route whose secret is nil or blank (an unset ENV variable): :skip (the
+        # default, Chatwoot's behaviour for SLACK_SIGNING_SECRET: requests pass through unverified, after one
+        # warning), :reject (401 on every request) or :raise (at boot; for a secret lambda, on the request).
+        # Returns :skip when the route is to be left out of the table.
+        def missing_secret_at_boot(path, options)
+          policy = options[:on_missing_secret] = (options[:on_missing_secret] || :skip).to_sym
+          raise ArgumentError, "route #{path.inspect}: on_missing_secret must be one of #{MISSING_SECRET.inspect}" unless MISSING_SECRET.include?(policy)
+
+          secret = options[:secret]
+          return nil unless secret.nil? || (secret.is_a?(String) && secret.strip.empty?)
+          raise ArgumentError, "route #{path.inspect} has no secret (nil or blank) and on_missing_secret: :raise" if policy == :raise
+          return nil if policy == :reject
+
+          unverified_warning(path, "it has no secret")
+          :skip
+        end
+
+        # A secret lambda answered nil or blank for this request.
+        def missing_secret(path, options, env)
+          case options[:on_missing_secret]
+          when :reject then reject(401, :missing)
+          when :raise then raise ConfigurationError, "the secret for #{path.inspect} is nil or blank"
+          else
+            (@warned ||= {})[path] ||= unverified_warning(path, "its secret lambda answered nil or blank") || true
+            @app.call(env)
+          end
+        end
+
+        def unverified_warning(path, why)
+          Native.logger.warn("[chatwoot_integrations_rs] VerifySignature: requests to #{path.inspect} pass through " \
+                             "unverified, because #{why} (on_missing_secret: :skip)")
           nil
         end
 

@@ -1,0 +1,75 @@
+# frozen_string_literal: true
+
+module Integrations
+  module Native
+    # Chatwoot's Webhooks::Trigger.execute as one call, for Chatwoot's WebhookJob to delegate to:
+    #
+    #   Integrations::Native::Chatwoot.trigger(url, payload, webhook_type, secret: secret, delivery_id: id)
+    #
+    # payload is what Chatwoot passes today (`webhook_data.merge(event: name)`); the body is its to_json,
+    # byte for byte. Headers as Chatwoot sends them: Content-Type and Accept application/json and, with a
+    # secret, X-Chatwoot-Timestamp and X-Chatwoot-Signature ("sha256=" HMAC of "ts.body"); the timeout is
+    # c.webhook_timeout (Chatwoot's WEBHOOK_TIMEOUT), else c.timeout. When the delivery fails (any non-2xx,
+    # a timeout, a refused or invalid URL: Chatwoot rescues them all) it logs a warning and, for
+    # message_created / message_updated, calls the app's c.on_webhook_failure[webhook_type] with
+    # (payload, result): Chatwoot marks the message failed for :api_inbox_webhook and hands the
+    # conversation to a human for :agent_bot_webhook. Returns the DeliveryResult; never raises for a
+    # failed delivery. DeliveryJob does the same durably, calling back only after its last attempt.
+    #
+    # One difference: the gem sends X-Chatwoot-Delivery on unsigned deliveries too (a delivery id is
+    # always made, so receivers can de-duplicate).
+    module Chatwoot
+      # Webhooks::Trigger::SUPPORTED_ERROR_HANDLE_EVENTS: the only events whose failure Chatwoot handles.
+      FAILURE_EVENTS = %w[message_created message_updated].freeze
+      HEADERS = { "Accept" => "application/json" }.freeze
+
+      class << self
+        def trigger(url, payload, webhook_type = :account_webhook, secret: nil, delivery_id: nil)
+          result = deliver(url, payload, secret, delivery_id)
+          unless result.success?
+            Native.logger.warn("[chatwoot_integrations_rs] webhook to #{result.redacted_url} failed: #{result.error}")
+            failed(webhook_type, payload, result)
+          end
+          result
+        end
+
+        # After a delivery failed for good: the app's callback for this webhook type, if the event is one
+        # Chatwoot handles. (The app looks the message up by payload[:id], as Chatwoot does.)
+        def failed(webhook_type, payload, result)
+          return unless FAILURE_EVENTS.include?(event_of(payload).to_s)
+
+          callbacks = Native.config.on_webhook_failure
+          callback = callbacks && (callbacks[webhook_type.to_s.to_sym] || callbacks[webhook_type.to_s])
+          callback&.call(payload, result)
+        end
+
+        # The event name in Chatwoot's payload (its listeners merge `event:` in), or nil.
+        def event_of(payload)
+          return nil unless payload.is_a?(Hash)
+
+          payload.key?(:event) ? payload[:event] : payload["event"]
+        end
+
+        # Seconds, read per delivery like Chatwoot's GlobalConfig WEBHOOK_TIMEOUT (blank, zero or junk
+        # means the configured c.timeout); nil means c.timeout.
+        def timeout
+          value = Native.config.webhook_timeout
+          value = value.call if value.respond_to?(:call)
+          seconds = value.is_a?(Numeric) ? value : value.to_s.strip.then { |text| text.empty? ? nil : text.to_i }
+          seconds&.positive? ? [seconds, 600].min : nil
+        end
+
+        private
+
+        def deliver(url, payload, secret, delivery_id)
+          secret = nil if secret.is_a?(String) && secret.strip.empty? # Chatwoot signs only when secret.present?
+          Native.dispatch(url: url, payload: payload, secret: secret, delivery_id: delivery_id, event: event_of(payload),
+                          headers: HEADERS, timeout: timeout)
+        rescue ArgumentError, TypeError, SerializationError => e
+          # Chatwoot's trigger rescues these too ("Invalid webhook URL"): a failed delivery, not a crash.
+          DeliveryResult.invalid(url, e.message, delivery_id: delivery_id.is_a?(String) ? delivery_id : nil)
+        end
+      end
+    end
+  end
+end

@@ -1,0 +1,56 @@
+# frozen_string_literal: true
+
+module Integrations
+  module Native
+    # ActiveSupport::Notifications events, so a Rails app can log, graph or alert on what the gem does:
+    #
+    #   deliver.integrations_native   one per endpoint of every delivery (dispatch, WebhookJob, DeliveryJob,
+    #                                 Chatwoot.trigger): url (redacted), status, attempts, duration (seconds,
+    #                                 the delivery's own), delivery_id, event, success, retryable, error
+    #   provider.integrations_native  one per SendService call: app, kind (the Outcome's), reason; the
+    #                                 event's own duration is the provider call's
+    #
+    # Without ActiveSupport, or with nobody subscribed, it costs one check per call and builds nothing.
+    module Instrumentation
+      DELIVER = "deliver.integrations_native"
+      PROVIDER = "provider.integrations_native"
+
+      class << self
+        # results: a DeliveryResult or an Array of them, returned as given. The deliveries already
+        # happened (concurrently, in the engine), so the event's duration is the notification's; the
+        # delivery's is payload[:duration].
+        def deliveries(results, event)
+          return results unless listening?(DELIVER)
+
+          notifications = ::ActiveSupport::Notifications
+          (results.is_a?(Array) ? results : [results]).each do |r|
+            notifications.instrument(DELIVER, url: r.redacted_url, status: r.status, attempts: r.attempts,
+                                              duration: r.duration, delivery_id: r.delivery_id, event: event&.to_s,
+                                              success: r.success?, retryable: r.retryable?, error: r.error)
+          end
+          results
+        end
+
+        # Wraps a SendService call; the block returns its Outcome. A raise is recorded by
+        # ActiveSupport as payload[:exception] and goes on up.
+        def provider(hook)
+          return yield unless listening?(PROVIDER)
+
+          payload = { app: hook.app_id.to_s }
+          ::ActiveSupport::Notifications.instrument(PROVIDER, payload) do
+            outcome = yield
+            payload[:kind] = outcome.kind
+            payload[:reason] = outcome.reason
+            outcome
+          end
+        end
+
+        private
+
+        def listening?(name)
+          defined?(::ActiveSupport::Notifications) ? ::ActiveSupport::Notifications.notifier.listening?(name) : false
+        end
+      end
+    end
+  end
+end
