@@ -1,5 +1,8 @@
 # frozen_string_literal: true
 
+require "rack"
+require "rack/test"
+
 # Issue 13, class 10: odd input must reach the right exception class. Every public method of the
 # gem, each argument, each odd value: either the call accepts the value (it returns, or raises one
 # of the gem's documented Error subclasses for what it then meets, such as SignatureError from a
@@ -118,6 +121,9 @@ module OddArguments
 
   def self.other_rows
     all_but_basic = VALUES.keys - ["BasicObject.new"]
+    app = ->(_env) { [200, {}, ["ok"]] }
+    request = ::Rack::Request.new(::Rack::MockRequest.env_for("/x", method: "POST", input: "b"))
+    middleware = N::Rack::VerifySignature
     [
       row("Payload.dump(obj)", "payload", ["nil", "2**70", "-1", "1.5", "Complex(1, 1)", "Rational(1, 3)", "Symbol", "frozen String", "10 MB String"]) { |v| N::Payload.dump(v) },
       row("Payload.dump(max_nesting:)", "max_nesting", :nothing) { |v| N::Payload.dump({}, max_nesting: v) },
@@ -149,6 +155,20 @@ module OddArguments
           ["nil", "2**70", "-1", "1.5", "Complex(1, 1)", "Rational(1, 3)", "Symbol", "frozen String", "10 MB String"]) do |v|
         N::Apps.validate("webhook", { "url" => v })
       end,
+      row("Rack::VerifySignature.new(max_body_bytes:)", "max_body_bytes", :nothing) { |v| middleware.new(app, {}, max_body_bytes: v) },
+      row("Rack::VerifySignature.new(route path)", "route paths", STRINGS) do |v|
+        middleware.new(app, {}.compare_by_identity.tap { |routes| routes[v] = { scheme: :slack, secret: "s" } })
+      end,
+      row("Rack::VerifySignature.new(secret:)", "secret", ["invalid UTF-8", "binary with high bytes", "frozen String", "10 MB String"]) do |v|
+        middleware.new(app, { "/x" => { scheme: :slack, secret: v } })
+      end,
+      row("Rack::VerifySignature.new(scheme:)", "scheme", :nothing) { |v| middleware.new(app, { "/x" => { scheme: v, secret: "s" } }) },
+      row("Rack::VerifySignature.new(tolerance:)", "tolerance", ["nil"]) { |v| middleware.new(app, { "/x" => { scheme: :slack, secret: "s", tolerance: v } }) },
+      row("Rack::VerifySignature.new(header:)", "header", ["nil", *STRINGS]) { |v| middleware.new(app, { "/x" => { scheme: :base64, secret: "s", header: v } }) },
+      row("Rack.verify!(request)", "request", :nothing) { |v| N::Rack.verify!(v, scheme: :slack, secret: "s") },
+      row("Rack.verify!(secret:)", "secret", STRINGS) { |v| N::Rack.verify!(request, scheme: :slack, secret: v) },
+      row("Rack.verify!(scheme:)", "scheme", :nothing) { |v| N::Rack.verify!(request, scheme: v, secret: "s") },
+      row("Rack.verify!(tolerance:)", "tolerance", ["nil"]) { |v| N::Rack.verify!(request, scheme: :slack, secret: "s", tolerance: v) },
     ]
   end
 
@@ -226,6 +246,39 @@ RSpec.describe "odd arguments across the public API" do
             expect(outcome).not_to be_nil, "accepted #{label} without a word"
             expect(outcome.message).to include(row.arg)
           end
+        end
+      end
+    end
+  end
+
+  describe "Rack::VerifySignature with odd bytes in the request" do
+    include Rack::Test::Methods
+
+    let(:app) do
+      inner = ->(_env) { [200, { "content-type" => "text/plain" }, ["reached the app"]] }
+      Rack::Builder.new do
+        use Integrations::Native::Rack::VerifySignature,
+            "/chatwoot" => { scheme: :chatwoot, secret: "s" }, "/slack" => { scheme: :slack, secret: "s" },
+            "/standard" => { scheme: :standard, secret: "s" }, "/hub" => { scheme: :hub, secret: "s" },
+            "/base64" => { scheme: :base64, secret: "s" }, "/twilio" => { scheme: :twilio, secret: "s" },
+            "/linear" => { scheme: :linear, secret: "s" }, "/stripe" => { scheme: :stripe, secret: "s" }
+        run inner
+      end
+    end
+
+    odd = ["\xFF\xFE".b, "\x80".b, "v0=#{"\xFF" * 64}".b, "t=\xFF,v1=\xFE".b, "x" * 100_000, "1" * 40, "-1", ""]
+    headers = %w[X-Chatwoot-Signature X-Chatwoot-Timestamp X-Slack-Signature X-Slack-Request-Timestamp webhook-id
+                 webhook-timestamp webhook-signature X-Hub-Signature-256 X-Shopify-Hmac-Sha256 X-Twilio-Signature
+                 Linear-Signature Stripe-Signature]
+    bodies = ["\xFF\xFE{".b, "a[b]=1&a=%zz&c=%FF", "{\"webhookTimestamp\":#{2**70}}", "[" * 10_000]
+
+    %w[chatwoot slack standard hub base64 twilio linear stripe].each do |scheme|
+      it "answers 401, never 500, for #{scheme} requests with odd header and body bytes" do
+        odd.product(bodies).each do |value, body|
+          env = headers.to_h { |name| ["HTTP_#{name.upcase.tr("-", "_")}", value] }
+          env["CONTENT_TYPE"] = scheme == "twilio" ? "application/x-www-form-urlencoded" : "application/json"
+          post "/#{scheme}", body, env
+          expect(last_response.status).to eq(401), "#{value.inspect[0, 40]} / #{body.inspect[0, 40]}: #{last_response.body[0, 200]}"
         end
       end
     end

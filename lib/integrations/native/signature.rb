@@ -254,3 +254,7 @@ module Integrations
     end
   end
 end
+
+# The request-level face of these verifiers (Rack.verify!, the controller helper) loads with them:
+# it needs no gem, and a controller that names it must not depend on the middleware having loaded.
+require_relative "rack/verification"
