@@ -108,6 +108,64 @@ RSpec.describe "Integrations::Native::Rack::VerifySignature" do
     expect(last_response.status).to eq(413)
   end
 
+  it "protects every spelling of a String route, under any mount point" do
+    ["/webhooks/chatwoot/", "//webhooks//chatwoot", "/webhooks/chatwoot.json", "/webhooks/%63hatwoot"].each do |spelling|
+      # PATH_INFO as a server passes it (a URI parser would read "//webhooks" as a host).
+      env = Rack::MockRequest.env_for("/", method: "POST", input: body, "CONTENT_TYPE" => "application/json")
+      env["PATH_INFO"] = spelling
+      expect(app.call(env).first).to eq(401), spelling
+    end
+    post "/webhooks/chatwoot.json", body, chatwoot_headers("cw-secret", body)
+    expect(last_response.status).to eq(200)
+    mounted = Integrations::Native::Rack::VerifySignature.new(app, "/chat/webhooks/chatwoot" => { scheme: :chatwoot, secret: "s" })
+    env = Rack::MockRequest.env_for("/webhooks/chatwoot/", method: "POST", input: body, "SCRIPT_NAME" => "/chat")
+    expect(mounted.call(env).first).to eq(401)
+    expect(seen.size).to eq(1)
+  end
+
+  it "refuses a max_body_bytes it could not use at build time" do
+    [nil, -2, 1.5, "5", 2**70].each do |max|
+      expect { Integrations::Native::Rack::VerifySignature.new(->(_) {}, {}, max_body_bytes: max) }
+        .to raise_error(ArgumentError, /max_body_bytes must be an Integer/)
+    end
+    expect { Integrations::Native::Rack::VerifySignature.new(->(_) {}, {}, "max_body_bytes" => 0) }.not_to raise_error
+  end
+
+  it "refuses route mistakes that would leave a path open or fail every request" do
+    build = ->(routes) { Integrations::Native::Rack::VerifySignature.new(->(_) {}, routes) }
+    expect { build.(:"/x" => { scheme: :slack, secret: "s" }) }.to raise_error(TypeError, /route paths must be Strings or Regexps/)
+    expect { build.("/x" => { scheme: :slack, secret: "s", tolerence: 5 }) }.to raise_error(ArgumentError, /unknown option\(s\): tolerence/)
+    expect { build.("/x" => { scheme: :slack, secret: "" }) }.to raise_error(ArgumentError, /secret is empty/)
+    expect { build.("/x" => { scheme: :slack, secret: "s", header: "X-Sig" }) }.to raise_error(ArgumentError, /base64 scheme only/)
+    expect { build.("/x" => { scheme: :slack, secret: "s", tolerance: 2**64 }) }.to raise_error(ArgumentError, /tolerance/)
+    expect { build.("/x" => { scheme: :standard, secret: "whsec_!!" }) }.to raise_error(ArgumentError, %r{route "/x": secret: .*whsec_})
+    expect { build.("/x" => "secret") }.to raise_error(TypeError, /must be a Hash/)
+    expect { build.([["/x", { scheme: :slack, secret: "s" }]]) }.to raise_error(TypeError, /routes must be a Hash/)
+  end
+
+  describe "Integrations::Native::Rack.verify! (the controller-level form)" do
+    def request_for(body, headers)
+      Rack::Request.new(Rack::MockRequest.env_for("/anywhere", { method: "POST", input: body }.merge(headers)))
+    end
+
+    it "answers true for a signed request and leaves the body readable" do
+      request = request_for(body, chatwoot_headers("cw-secret", body))
+      expect(n::Rack.verify!(request, scheme: :chatwoot, secret: "cw-secret")).to be(true)
+      expect(request.body.read).to eq(body)
+      expect(n::Rack.verify!(request, scheme: "chatwoot", secret: ->(r) { r.path == "/anywhere" ? "cw-secret" : nil })).to be(true)
+    end
+
+    it "raises SignatureError with the reason otherwise" do
+      expect { n::Rack.verify!(request_for(body, chatwoot_headers("wrong", body)), scheme: :chatwoot, secret: "cw-secret") }
+        .to raise_error(n::SignatureError) { |e| expect(e.reason).to eq(:mismatch) }
+      expect { n::Rack.verify!(request_for(body, {}), scheme: :slack, secret: "s") }
+        .to raise_error(n::SignatureError) { |e| expect(e.reason).to eq(:missing) }
+      expect { n::Rack.verify!(request_for(body, chatwoot_headers("s", body)), scheme: :chatwoot, secret: ->(_) {}) }
+        .to raise_error(n::SignatureError) { |e| expect(e.reason).to eq(:missing) }
+      expect { n::Rack.verify!(request_for(body, {}), scheme: :md5, secret: "s") }.to raise_error(ArgumentError, /unknown scheme/)
+    end
+  end
+
   it "refuses a route without a scheme or secret at build time" do
     expect { Integrations::Native::Rack::VerifySignature.new(->(_) {}, "/x" => { scheme: :md5, secret: "s" }) }
       .to raise_error(ArgumentError, /unknown scheme/)

@@ -326,8 +326,14 @@ RSpec.describe "Chatwoot glue without Rails" do
       expect(warnings).to eq(0)
     end
 
-    it "applies the same policy when a secret lambda answers nil or blank on a request" do
-      skip_app = middleware(secret: ->(_request) { nil })
+    it "applies the policy when a secret lambda answers nil or blank on a request; by default it rejects" do
+      # A lambda usually looks a tenant's secret up: one that finds none must not let requests in.
+      [nil, "", " "].each do |answer|
+        response = post(middleware(secret: ->(_request) { answer }))
+        expect([response.status, JSON.parse(response.body)["reason"]]).to eq([401, "missing"])
+      end
+      expect(warnings).to eq(0)
+      skip_app = middleware(secret: ->(_request) { nil }, on_missing_secret: :skip)
       3.times { expect(post(skip_app).status).to eq(200) }
       expect(warnings).to eq(1)
       expect(post(middleware(secret: ->(_request) { " " }, on_missing_secret: :reject)).status).to eq(401)

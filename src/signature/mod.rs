@@ -8,6 +8,7 @@ mod failure;
 mod hub;
 mod linear;
 mod mac;
+mod request_path;
 mod slack;
 mod standard;
 mod stripe;
@@ -19,6 +20,9 @@ pub use failure::Failure;
 pub use hub::verify_hub;
 pub use linear::verify_linear;
 pub use mac::{hmac_sha1, hmac_sha256, hmac_sha256_hex, verify_base64, verify_hex};
+pub use request_path::{
+    canonical_path, request_paths, route_keys, router_path, without_format, RequestPaths,
+};
 pub use slack::verify_slack;
 pub use standard::{sign_standard, standard_key, verify_standard};
 pub use stripe::verify_stripe;

@@ -223,6 +223,37 @@ fn check_stripe(
     })
 }
 
+/// `_native_request_paths(script_name, path_info)` → `[keys, spellings]`, the forms of a request's
+/// path the Rack middleware matches its route table against (see the core's `request_path`).
+fn request_paths(ruby: &Ruby, script_name: RString, path_info: RString) -> RbResult<RArray> {
+    guard(ruby, || {
+        let paths = with_bytes([script_name, path_info], |[script_name, path_info]| {
+            sig::request_paths(script_name, path_info)
+        });
+        Ok(ruby.ary_from_iter([
+            path_strings(ruby, &paths.keys),
+            path_strings(ruby, &paths.spellings),
+        ]))
+    })
+}
+
+/// `_native_route_keys(path)` → the keys a String route of the middleware's table is stored under.
+fn route_keys(ruby: &Ruby, path: RString) -> RbResult<RArray> {
+    guard(ruby, || {
+        let keys = with_bytes([path], |[path]| sig::route_keys(path));
+        Ok(path_strings(ruby, &keys))
+    })
+}
+
+/// Paths as Ruby Strings: UTF-8 when they are (so a Regexp route with non-ASCII text can match
+/// them), binary otherwise. The encoding follows from the bytes, so equal paths compare equal.
+fn path_strings(ruby: &Ruby, paths: &[Vec<u8>]) -> RArray {
+    ruby.ary_from_iter(paths.iter().map(|path| match std::str::from_utf8(path) {
+        Ok(text) => ruby.str_new(text),
+        Err(_) => ruby.str_from_slice(path),
+    }))
+}
+
 fn reason(ruby: &Ruby, outcome: Result<(), Failure>) -> Option<Symbol> {
     outcome
         .err()
@@ -253,5 +284,7 @@ pub fn init(ruby: &Ruby) -> RbResult<()> {
     module.define_singleton_method("_native_check_twilio", function!(check_twilio, 5))?;
     module.define_singleton_method("_native_check_linear", function!(check_linear, 5))?;
     module.define_singleton_method("_native_check_stripe", function!(check_stripe, 5))?;
+    module.define_singleton_method("_native_request_paths", function!(request_paths, 2))?;
+    module.define_singleton_method("_native_route_keys", function!(route_keys, 1))?;
     Ok(())
 }

@@ -15,20 +15,46 @@ module Integrations
           end.freeze
         end
 
+        # The app with this id (a String or Symbol), or nil.
         def find(app_id)
-          all.find { |app| app.id == app_id.to_s }
+          return nil if NilClass === app_id
+          unless String === app_id || Symbol === app_id
+            raise TypeError, "app_id must be a String or Symbol, got #{Arguments.class_name(app_id)}"
+          end
+
+          id = app_id.to_s
+          all.find { |app| app.id == id }
         end
 
         # Field-by-field errors for a hook's settings, like Chatwoot's settings_json_schema:
         # { "project_id" => "Dialogflow Project ID is required", … }; empty when valid.
-        # Raises ConfigurationError for an unknown app.
+        # Raises ConfigurationError for an unknown app, SerializationError (naming the field) for
+        # settings that are not JSON data.
         def validate(app_id, settings)
-          raise TypeError, "settings must be a Hash, got #{settings.class}" unless settings.nil? || settings.is_a?(Hash)
+          unless NilClass === settings || Hash === settings
+            raise TypeError, "settings must be a Hash, got #{Arguments.class_name(settings)}"
+          end
 
-          errors = _native_validate(app_id.to_s, Payload.dump(settings || {}))
-          raise ConfigurationError, "unknown app #{app_id.inspect}" if errors.nil?
+          # The id goes to the native side as the registry spells it, so an id in another
+          # encoding (or not text at all) is just an unknown app.
+          app = find(app_id)
+          raise ConfigurationError, "unknown app #{app_name(app_id)}" unless app
 
-          errors.to_h
+          _native_validate(app.id, settings_json(settings)).to_h
+        end
+
+        private
+
+        def app_name(app_id)
+          text = app_id.to_s
+          text.bytesize <= 64 ? text.inspect : "(an id of #{text.bytesize} bytes)"
+        end
+
+        # Payload names the root of what it serializes "payload"; here that is the settings.
+        def settings_json(settings)
+          Payload.dump(settings || {})
+        rescue SerializationError => e
+          raise SerializationError, e.message.sub(/\Aat payload/, "at settings"), cause: e.cause
         end
       end
     end

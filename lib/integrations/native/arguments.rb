@@ -3,42 +3,125 @@
 module Integrations
   module Native
     # Argument checks shared by the Ruby face, so every method answers bad input with the same
-    # clear TypeError / ArgumentError before anything reaches the native extension.
+    # clear TypeError / ArgumentError naming the argument before anything reaches the native extension.
+    #
+    # Every check works on any object, BasicObject included: classes are tested with
+    # `String === value` (Module#===, not a method of the value), and no method is called on the
+    # value before its class is known. No message echoes a String argument: it may be a secret,
+    # or megabytes long.
     module Arguments
+      # The native side takes tolerances as u64 and times as i64; these are those types' ranges,
+      # not a policy, so a huge Integer is an ArgumentError here rather than a RangeError there.
+      U64 = (0..((1 << 64) - 1)).freeze
+      I64 = (-(1 << 63)..((1 << 63) - 1)).freeze
+
+      KERNEL_CLASS = Kernel.instance_method(:class)
+      KERNEL_RESPOND_TO = Kernel.instance_method(:respond_to?)
+      MODULE_NAME = Module.instance_method(:name)
+      private_constant :KERNEL_CLASS, :KERNEL_RESPOND_TO, :MODULE_NAME
+
       module_function
 
-      def string!(name, value)
-        return value if value.is_a?(String)
+      # The value's class name, for any object (BasicObject has no #class, and a class may
+      # redefine its own .name).
+      def class_name(value)
+        MODULE_NAME.bind_call(KERNEL_CLASS.bind_call(value)) || "an anonymous class"
+      end
 
-        raise TypeError, "#{name} must be a String, got #{value.class}"
+      # A short, safe description of a value for an error message: nil, booleans, Floats and
+      # Integers up to 64 bits and short Symbols as they are; anything else by its class name.
+      def describe(value)
+        case value
+        when nil, true, false, Float then value.inspect
+        when Integer then value.bit_length <= 64 ? value.to_s : "an Integer of #{value.bit_length} bits"
+        when Symbol then value.length <= 40 ? value.inspect : "a Symbol"
+        else class_name(value)
+        end
+      end
+
+      # Whether the value responds to a method (#call for a callable), for any object.
+      def responds?(value, method)
+        KERNEL_RESPOND_TO.bind_call(value, method)
+      end
+
+      def string!(name, value)
+        return value if String === value
+
+        raise TypeError, "#{name} must be a String, got #{class_name(value)}"
+      end
+
+      # nil (a header that was absent) or a String.
+      def optional_string!(name, value)
+        NilClass === value ? nil : string!(name, value)
+      end
+
+      # A String whose bytes are UTF-8 (text the native side parses or sends as text: URLs,
+      # header values, ids). A binary String qualifies when its bytes happen to be valid UTF-8.
+      def utf8_string!(name, value)
+        string!(name, value)
+        return value if utf8?(value)
+
+        raise ArgumentError, "#{name} is not valid UTF-8"
+      end
+
+      def utf8?(string)
+        return string.valid_encoding? if string.encoding == Encoding::UTF_8
+        return true if string.ascii_only?
+
+        string.dup.force_encoding(Encoding::UTF_8).valid_encoding?
+      end
+
+      # An Integer within range (TypeError for any other class, Float 1.0 included).
+      def integer!(name, value, range)
+        raise TypeError, "#{name} must be an Integer, got #{class_name(value)}" unless Integer === value
+        return value if range.cover?(value)
+
+        raise ArgumentError, "#{name} must be an Integer from #{range.min} to #{range.max}, got #{describe(value)}"
+      end
+
+      # A real number (Integer, Float or Rational; not NaN) from min to max, as a Float. With
+      # above: true the minimum itself is excluded ("above 0").
+      def number!(name, value, min:, max:, above: false)
+        unless Integer === value || Float === value || Rational === value
+          raise TypeError, "#{name} must be a number (Integer, Float or Rational), got #{class_name(value)}"
+        end
+        return value.to_f if (above ? value > min : value >= min) && value <= max
+
+        raise ArgumentError, "#{name} must be a number #{above ? "above" : "from"} #{min} #{above ? "and at most" : "to"} #{max}, " \
+                             "got #{describe(value)}"
       end
 
       # A Unix timestamp as the headers carry it. Integers are formatted; Strings pass as they are
-      # (a verifier reports a non-numeric one as :malformed rather than raising).
+      # (a verifier reports a non-numeric or out-of-range one as :malformed rather than raising).
       def timestamp_text!(name, value)
         case value
         when Integer then value.to_s
         when String then value
         when Time then value.to_i.to_s
-        else raise TypeError, "#{name} must be an Integer, String or Time, got #{value.class}"
+        else raise TypeError, "#{name} must be an Integer, String or Time, got #{class_name(value)}"
         end
       end
 
       def tolerance!(value)
-        return value if value.is_a?(Integer) && value >= 0
+        raise TypeError, "tolerance must be an Integer (seconds), got #{class_name(value)}" unless Integer === value
+        return value if U64.cover?(value)
 
-        raise ArgumentError, "tolerance must be a non-negative Integer (seconds), got #{value.inspect}"
+        raise ArgumentError, "tolerance must be a non-negative Integer (seconds) below 2**64, got #{describe(value)}"
       end
 
       # `now:` lets published vectors with old timestamps be checked; nil means the current time
       # (Ruby's clock, so time-travel helpers in the host app's tests apply).
       def now_seconds!(value)
-        case value
-        when nil then Time.now.to_i
-        when Integer then value
-        when Time then value.to_i
-        else raise TypeError, "now must be a Time, Integer or nil, got #{value.class}"
-        end
+        seconds =
+          case value
+          when nil then return Time.now.to_i
+          when Integer then value
+          when Time then value.to_i
+          else raise TypeError, "now must be a Time, Integer or nil, got #{class_name(value)}"
+          end
+        return seconds if I64.cover?(seconds)
+
+        raise ArgumentError, "now must be within 2**63 seconds of the epoch, got #{describe(seconds)}"
       end
     end
   end

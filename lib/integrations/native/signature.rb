@@ -20,10 +20,12 @@ module Integrations
 
         # True when hex is the lower-case hex HMAC-SHA256 of body under secret (constant time).
         def verify(secret, body, hex)
+          secret = Arguments.string!("secret", secret)
+          body = Arguments.string!("body", body)
+          hex = Arguments.optional_string!("signature", hex)
           return false if hex.nil?
 
-          _native_verify(Arguments.string!("secret", secret), Arguments.string!("body", body),
-                         Arguments.string!("signature", hex))
+          _native_verify(secret, body, hex)
         end
 
         # Chatwoot's X-Chatwoot-Signature value: "sha256=" + hex HMAC-SHA256 of "#{timestamp}.#{body}".
@@ -122,16 +124,18 @@ module Integrations
           true
         end
 
-        # Each *_failure checks its arguments' types and answers nil (verified) or the reason Symbol.
+        # Each *_failure checks every argument's type (a nil header included: wrong types raise
+        # whatever else is missing) and answers nil (verified) or the reason Symbol.
         def chatwoot_failure(secret, timestamp, body, signature, tolerance, now)
           secret = Arguments.string!("secret", secret)
           body = Arguments.string!("body", body)
           tolerance = Arguments.tolerance!(tolerance)
           now = Arguments.now_seconds!(now)
+          timestamp = optional_timestamp(timestamp)
+          signature = Arguments.optional_string!("signature", signature)
           return :missing if signature.nil? || timestamp.nil?
 
-          _native_check_chatwoot(secret, Arguments.timestamp_text!("timestamp", timestamp), body,
-                                 Arguments.string!("signature", signature), tolerance, now)
+          _native_check_chatwoot(secret, timestamp, body, signature, tolerance, now)
         end
 
         def slack_failure(secret, timestamp, body, signature, tolerance, now)
@@ -139,10 +143,11 @@ module Integrations
           body = Arguments.string!("body", body)
           tolerance = Arguments.tolerance!(tolerance)
           now = Arguments.now_seconds!(now)
+          timestamp = optional_timestamp(timestamp)
+          signature = Arguments.optional_string!("signature", signature)
           return :missing if signature.nil? || timestamp.nil?
 
-          _native_check_slack(secret, Arguments.timestamp_text!("timestamp", timestamp), body,
-                              Arguments.string!("signature", signature), tolerance, now)
+          _native_check_slack(secret, timestamp, body, signature, tolerance, now)
         end
 
         def standard_failure(secret, id, timestamp, body, signature, tolerance, now)
@@ -150,41 +155,78 @@ module Integrations
           body = Arguments.string!("body", body)
           tolerance = Arguments.tolerance!(tolerance)
           now = Arguments.now_seconds!(now)
+          id = Arguments.optional_string!("id", id)
+          timestamp = optional_timestamp(timestamp)
+          signature = Arguments.optional_string!("signature", signature)
           return :missing if signature.nil? || timestamp.nil? || id.nil?
 
-          _native_check_standard(secret, Arguments.string!("id", id), Arguments.timestamp_text!("timestamp", timestamp),
-                                 body, Arguments.string!("signature", signature), tolerance, now)
+          _native_check_standard(secret, id, timestamp, body, signature, tolerance, now)
         end
 
         def hub_failure(secret, body, header)
           secret = Arguments.string!("secret", secret)
           body = Arguments.string!("body", body)
+          header = Arguments.optional_string!("header", header)
           return :missing if header.nil?
 
-          _native_check_hub(secret, body, Arguments.string!("header", header))
+          _native_check_hub(secret, body, header)
         end
 
         def base64_failure(secret, body, signature)
           secret = Arguments.string!("secret", secret)
           body = Arguments.string!("body", body)
+          signature = Arguments.optional_string!("signature", signature)
           return :missing if signature.nil?
 
-          _native_check_base64(secret, body, Arguments.string!("signature", signature))
+          _native_check_base64(secret, body, signature)
         end
 
         def twilio_failure(auth_token, url, params, signature)
           token = Arguments.string!("auth_token", auth_token)
           url = Arguments.string!("url", url)
+          signature = Arguments.optional_string!("signature", signature)
+          pairs = twilio_pairs(params)
           return :missing if signature.nil?
+          return :malformed if pairs == :malformed
 
-          signature = Arguments.string!("signature", signature)
-          case params
-          when String then _native_check_twilio(token, url, [], params, signature)
-          when Hash
-            pairs = params.map { |name, value| [name.to_s, Array(value).map { |v| v.is_a?(String) ? v : v.to_s }] }
+          if String === params
+            _native_check_twilio(token, url, [], params, signature)
+          else
             _native_check_twilio(token, url, pairs, nil, signature)
-          else raise TypeError, "params must be a Hash (form parameters) or a String (JSON body), got #{params.class}"
           end
+        end
+
+        # Form parameters as [[name, [value, …]], …]; nil for a JSON body (a String). A nested
+        # Hash or Array is :malformed, not an error: Rack builds them from names like `a[b]`, which
+        # the sender chooses, and Twilio never signs one. Objects no parser produces raise.
+        def twilio_pairs(params)
+          case params
+          when String then nil
+          when Hash
+            params.map do |name, value|
+              values = Array === value ? value : [value]
+              texts = values.map { |v| twilio_text("params values", v) }
+              return :malformed if texts.include?(:malformed)
+
+              [twilio_text("params names", name), texts]
+            end
+          else
+            raise TypeError, "params must be a Hash (form parameters) or a String (JSON body), " \
+                             "got #{Arguments.class_name(params)}"
+          end
+        end
+
+        def twilio_text(what, value)
+          case value
+          when String then value
+          when Symbol, Integer, Float, Rational, true, false, nil then value.to_s
+          when Hash, Array then :malformed
+          else raise TypeError, "#{what} must be Strings, got #{Arguments.class_name(value)}"
+          end
+        end
+
+        def optional_timestamp(timestamp)
+          NilClass === timestamp ? nil : Arguments.timestamp_text!("timestamp", timestamp)
         end
 
         def linear_failure(secret, body, signature, tolerance, now)
@@ -192,9 +234,10 @@ module Integrations
           body = Arguments.string!("body", body)
           tolerance = Arguments.tolerance!(tolerance)
           now = Arguments.now_seconds!(now)
+          signature = Arguments.optional_string!("signature", signature)
           return :missing if signature.nil?
 
-          _native_check_linear(secret, body, Arguments.string!("signature", signature), tolerance, now)
+          _native_check_linear(secret, body, signature, tolerance, now)
         end
 
         def stripe_failure(secret, body, header, tolerance, now)
@@ -202,11 +245,16 @@ module Integrations
           body = Arguments.string!("body", body)
           tolerance = Arguments.tolerance!(tolerance)
           now = Arguments.now_seconds!(now)
+          header = Arguments.optional_string!("header", header)
           return :missing if header.nil?
 
-          _native_check_stripe(secret, body, Arguments.string!("header", header), tolerance, now)
+          _native_check_stripe(secret, body, header, tolerance, now)
         end
       end
     end
   end
 end
+
+# The request-level face of these verifiers (Rack.verify!, the controller helper) loads with them:
+# it needs no gem, and a controller that names it must not depend on the middleware having loaded.
+require_relative "rack/verification"

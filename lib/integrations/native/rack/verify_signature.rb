@@ -3,6 +3,7 @@
 require "rack"
 require "json"
 require "stringio"
+require_relative "verification"
 
 module Integrations
   module Native
@@ -14,59 +15,175 @@ module Integrations
       #       "/webhooks/shopify" => { scheme: :base64, secret: ->(request) { Shop.secret_for(request) } },
       #       %r{\A/webhooks/inbox/\d+\z} => { scheme: :chatwoot, secret: ->(request) { … } }
       #
+      # A request is on a route whatever its spelling: paths are compared in the canonical form the
+      # native side computes (Signature._native_request_paths: slashes squeezed, trailing slash,
+      # newline and `.json`-style format dropped, escapes decoded, dot segments resolved), with and
+      # without SCRIPT_NAME, so a router's normalization cannot route around the check. A Regexp
+      # route is tried on each of those spellings and protects the request if any matches; it
+      # must match every spelling of its parameters the router accepts, which is why verifying in
+      # the controller (Rack.verify!, Rack::Verification) is the surer form.
+      #
       # It reads the raw body once (up to max_body_bytes) and puts it back for the app, answers 401
       # with a short JSON error when verification fails, and on success sets
       # env["integrations_native.verified"] (the scheme) and env["integrations_native.event"] (the
       # parsed JSON body, or nil when the body is not JSON). Other paths pass through untouched.
       class VerifySignature
-        SCHEMES = %i[chatwoot slack standard hub base64 twilio linear stripe].freeze
+        SCHEMES = Verifier::SCHEMES
         DEFAULT_MAX_BODY = 5 * 1024 * 1024
-        DEFAULT_BASE64_HEADER = "X-Shopify-Hmac-Sha256"
+        # Up to 1 GiB: the whole body is held in memory, and IO#read takes no more than a long.
+        MAX_BODY_BYTES = (0..(1 << 30)).freeze
+        DEFAULT_BASE64_HEADER = Verifier::DEFAULT_BASE64_HEADER
+        ROUTE_OPTIONS = %i[scheme secret header url tolerance on_missing_secret].freeze
+        MISSING_SECRET = %i[skip reject raise].freeze
 
         # options: max_body_bytes (default 5 MiB). A plain Hash rather than keywords, since Rack's
-        # `use` passes its arguments on positionally.
+        # `use` passes its arguments on positionally. Every option and route is checked here, so a
+        # mistake fails at boot rather than on every request.
         def initialize(app, routes, options = {})
-          unknown = options.keys.map(&:to_sym) - %i[max_body_bytes]
+          options = option_hash("options", options)
+          unknown = options.keys - %i[max_body_bytes]
           raise ArgumentError, "unknown option(s): #{unknown.join(", ")}" unless unknown.empty?
+          raise TypeError, "routes must be a Hash of path => options, got #{Arguments.class_name(routes)}" unless Hash === routes
 
           @app = app
           @max_body_bytes = options.fetch(:max_body_bytes, DEFAULT_MAX_BODY)
-          @routes = routes.map do |path, options|
-            options = options.transform_keys(&:to_sym)
-            scheme = options.fetch(:scheme) { raise ArgumentError, "route #{path.inspect} needs scheme:" }.to_sym
-            raise ArgumentError, "unknown scheme #{scheme.inspect}; one of #{SCHEMES.inspect}" unless SCHEMES.include?(scheme)
+          unless Integer === @max_body_bytes && MAX_BODY_BYTES.cover?(@max_body_bytes)
+            # ArgumentError for nil too: nil here is a forgotten setting, not "no limit".
+            raise ArgumentError, "max_body_bytes must be an Integer from #{MAX_BODY_BYTES.min} to #{MAX_BODY_BYTES.max}, " \
+                                 "got #{Arguments.describe(@max_body_bytes)}"
+          end
+          @routes = []
+          @warned = {}
+          # [pattern, verifier, secret, path, on_missing_secret]: a String route as its canonical
+          # keys, a Regexp as it is. A route skipped for want of a secret is left out.
+          @matchers = routes.filter_map do |path, route|
+            options, verifier = route_options(path, route)
+            next if options.nil?
 
-            secret = options.fetch(:secret) { raise ArgumentError, "route #{path.inspect} needs secret:" }
-            unless secret.nil? || secret.is_a?(String) || secret.respond_to?(:call)
-              raise ArgumentError, "route #{path.inspect}: secret must be a String or respond to #call"
-            end
-            next if missing_secret_at_boot(path, options) == :skip
-
-            [path, options.merge(scheme: scheme)]
-          end.compact
+            @routes << [path, options]
+            [String === path ? Signature._native_route_keys(path) : path, verifier, options[:secret], path, options[:on_missing_secret]]
+          end
         end
 
         def call(env)
-          route = @routes.find { |path, _| path === env["PATH_INFO"] } # rubocop:disable Style/CaseEquality
-          return @app.call(env) unless route
+          verifier, secret, path, on_missing = route_for(env)
+          return @app.call(env) unless verifier
 
-          options = route.last
           body = read_body(env)
           return reject(413, :too_large) if body.nil?
 
           request = ::Rack::Request.new(env)
-          secret = options[:secret].respond_to?(:call) ? options[:secret].call(request) : options[:secret]
-          return missing_secret(route.first, options, env) unless secret.is_a?(String) && !secret.strip.empty?
+          resolved = Verifier.secret_for(secret, request)
+          return missing_secret(path, on_missing, env) if resolved.nil? && on_missing != :reject
 
-          reason = failure(options, request, secret, body)
+          reason = verifier.failure(request, resolved, body)
           return reject(401, reason) if reason
 
-          env["integrations_native.verified"] = options[:scheme]
-          env["integrations_native.event"] = parse_json(body)
+          env["integrations_native.verified"] = verifier.scheme
+          env["integrations_native.event"] = Verifier.event(body)
           @app.call(env)
         end
 
         private
+
+        def option_hash(what, value)
+          raise TypeError, "#{what} must be a Hash, got #{Arguments.class_name(value)}" unless Hash === value
+
+          value.each_key do |key|
+            next if String === key || Symbol === key
+
+            raise TypeError, "#{what} keys must be Symbols or Strings, got #{Arguments.class_name(key)}"
+          end
+          value.transform_keys(&:to_sym)
+        end
+
+        # A route's options, checked, and its verifier: a String or Regexp path (anything else
+        # would never match, leaving the path open), a scheme, a secret, and only options the
+        # scheme uses.
+        def route_options(path, route)
+          unless String === path || Regexp === path
+            raise TypeError, "route paths must be Strings or Regexps, got #{Arguments.class_name(path)}"
+          end
+
+          route = option_hash("route #{path.inspect}", route)
+          unknown = route.keys - ROUTE_OPTIONS
+          raise ArgumentError, "route #{path.inspect}: unknown option(s): #{unknown.join(", ")}" unless unknown.empty?
+          raise ArgumentError, "route #{path.inspect} needs scheme:" unless route.key?(:scheme)
+          raise ArgumentError, "route #{path.inspect} needs secret:" unless route.key?(:secret)
+
+          verifier = Verifier.new(**route.slice(:scheme, :header, :url, :tolerance))
+          route[:on_missing_secret] = missing_secret_policy(path, route)
+          return nil if missing_at_boot(path, route) == :skip
+
+          verifier.check_secret!("route #{path.inspect}: secret", route[:secret]) unless route[:secret].nil?
+          [route.merge(scheme: verifier.scheme), verifier]
+        end
+
+        # on_missing_secret: what a route does without a secret. :skip lets requests through
+        # unverified after one warning: the default for a secret that is nil or blank at boot (an
+        # unset ENV variable, as Chatwoot treats SLACK_SIGNING_SECRET). :reject answers 401: the
+        # default for a secret lambda that answers nil or blank on a request, since such a lambda
+        # usually looks a tenant's secret up, and a tenant without one must not get in unverified.
+        # :raise refuses to boot (or raises ConfigurationError on the request, for a lambda).
+        def missing_secret_policy(path, route)
+          given = route.fetch(:on_missing_secret) { Arguments.responds?(route[:secret], :call) ? :reject : :skip }
+          policy = (String === given || Symbol === given) ? given.to_sym : given
+          return policy if MISSING_SECRET.include?(policy)
+
+          raise ArgumentError, "route #{path.inspect}: on_missing_secret must be one of #{MISSING_SECRET.inspect}, " \
+                               "got #{Arguments.describe(given)}"
+        end
+
+        # For a secret nil or blank at boot: :skip (the route is left out, with its warning), or nil
+        # (kept: :reject answers 401 :missing), or ArgumentError (:raise).
+        def missing_at_boot(path, route)
+          secret = route[:secret]
+          return nil unless secret.nil? || (String === secret && secret.b.strip.empty?)
+
+          route[:secret] = nil
+          case route[:on_missing_secret]
+          when :raise then raise ArgumentError, "route #{path.inspect} has no secret (nil or blank) and on_missing_secret: :raise"
+          when :skip
+            unverified_warning(path, "it has no secret")
+            :skip
+          end
+        end
+
+        # A secret lambda answered nil or blank for this request, and the route does not reject.
+        def missing_secret(path, policy, env)
+          raise ConfigurationError, "the secret for #{path.inspect} is nil or blank" if policy == :raise
+
+          @warned[path] ||= unverified_warning(path, "its secret lambda answered nil or blank")
+          @app.call(env)
+        end
+
+        def unverified_warning(path, why)
+          Native.logger.warn("[chatwoot_integrations_rs] VerifySignature: requests to #{path.inspect} pass through " \
+                             "unverified, because #{why} (on_missing_secret: :skip)")
+          true
+        end
+
+        # The verifier and secret of the first route the request is on, whatever its spelling.
+        def route_for(env)
+          keys, spellings = Signature._native_request_paths(path_string(env["SCRIPT_NAME"]), path_string(env["PATH_INFO"]))
+          @matchers.each do |pattern, verifier, secret, path, on_missing|
+            hit = Array === pattern ? pattern.any? { |key| keys.include?(key) } : spellings.any? { |spelling| matches?(pattern, spelling) }
+            return [verifier, secret, path, on_missing] if hit
+          end
+          nil
+        end
+
+        def path_string(value)
+          String === value ? value : ""
+        end
+
+        # A Regexp with non-ASCII text cannot be tried on a path that is not UTF-8: such a path is
+        # taken as on the route (verified), never as off it.
+        def matches?(pattern, path)
+          pattern.match?(path)
+        rescue Encoding::CompatibilityError, ArgumentError
+          true
+        end
 
         # The raw body, with rack.input replaced by a rewound copy for the app; nil when too large.
         def read_body(env)
@@ -76,87 +193,6 @@ module Integrations
 
           env["rack.input"] = StringIO.new(body)
           body
-        end
-
-        def header(request, name)
-          request.get_header("HTTP_#{name.upcase.tr("-", "_")}")
-        end
-
-        def failure(options, request, secret, body)
-          verdict =
-            case options[:scheme]
-            when :chatwoot
-              Signature.verify_chatwoot!(secret: secret, body: body, timestamp: header(request, "X-Chatwoot-Timestamp"),
-                                         signature: header(request, "X-Chatwoot-Signature"), **window(options))
-            when :slack
-              Signature.verify_slack!(signing_secret: secret, body: body, timestamp: header(request, "X-Slack-Request-Timestamp"),
-                                      signature: header(request, "X-Slack-Signature"), **window(options))
-            when :standard
-              Signature.verify_standard!(secret: secret, body: body, id: header(request, "webhook-id"),
-                                         timestamp: header(request, "webhook-timestamp"),
-                                         signature: header(request, "webhook-signature"), **window(options))
-            when :hub
-              Signature.verify_hub!(secret, body, header(request, "X-Hub-Signature-256") || header(request, "X-Hub-Signature"))
-            when :base64
-              Signature.verify_base64!(secret, body, header(request, options.fetch(:header, DEFAULT_BASE64_HEADER)))
-            when :twilio
-              url = options[:url] ? options[:url].call(request) : request.url
-              params = request.media_type == "application/json" ? body : request.POST
-              Signature.verify_twilio!(auth_token: secret, url: url, params: params, signature: header(request, "X-Twilio-Signature"))
-            when :linear
-              Signature.verify_linear!(secret: secret, body: body, signature: header(request, "Linear-Signature"), **window(options))
-            when :stripe
-              Signature.verify_stripe!(secret: secret, body: body, header: header(request, "Stripe-Signature"), **window(options))
-            end
-          verdict ? nil : :mismatch
-        rescue SignatureError => e
-          e.reason
-        end
-
-        def window(options)
-          options.key?(:tolerance) ? { tolerance: options[:tolerance] } : {}
-        end
-
-        def parse_json(body)
-          JSON.parse(body)
-        rescue JSON::ParserError
-          nil
-        end
-
-        MISSING_SECRET = %i[skip reject raise].freeze
-
-        # on_missing_secret: for a route whose secret is nil or blank (an unset ENV variable): :skip (the
-        # default, Chatwoot's behaviour for SLACK_SIGNING_SECRET: requests pass through unverified, after one
-        # warning), :reject (401 on every request) or :raise (at boot; for a secret lambda, on the request).
-        # Returns :skip when the route is to be left out of the table.
-        def missing_secret_at_boot(path, options)
-          policy = options[:on_missing_secret] = (options[:on_missing_secret] || :skip).to_sym
-          raise ArgumentError, "route #{path.inspect}: on_missing_secret must be one of #{MISSING_SECRET.inspect}" unless MISSING_SECRET.include?(policy)
-
-          secret = options[:secret]
-          return nil unless secret.nil? || (secret.is_a?(String) && secret.strip.empty?)
-          raise ArgumentError, "route #{path.inspect} has no secret (nil or blank) and on_missing_secret: :raise" if policy == :raise
-          return nil if policy == :reject
-
-          unverified_warning(path, "it has no secret")
-          :skip
-        end
-
-        # A secret lambda answered nil or blank for this request.
-        def missing_secret(path, options, env)
-          case options[:on_missing_secret]
-          when :reject then reject(401, :missing)
-          when :raise then raise ConfigurationError, "the secret for #{path.inspect} is nil or blank"
-          else
-            (@warned ||= {})[path] ||= unverified_warning(path, "its secret lambda answered nil or blank") || true
-            @app.call(env)
-          end
-        end
-
-        def unverified_warning(path, why)
-          Native.logger.warn("[chatwoot_integrations_rs] VerifySignature: requests to #{path.inspect} pass through " \
-                             "unverified, because #{why} (on_missing_secret: :skip)")
-          nil
         end
 
         def reject(status, reason)

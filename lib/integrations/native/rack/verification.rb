@@ -1,0 +1,226 @@
+# frozen_string_literal: true
+
+require "json"
+
+module Integrations
+  module Native
+    # Verifying incoming webhooks at the HTTP layer: the middleware (Rack::VerifySignature), and the
+    # controller-level forms, which verify after the router has chosen the action and so protect
+    # every spelling of its path by construction:
+    #
+    #   Integrations::Native::Rack.verify!(request, scheme: :slack, secret: ENV["SLACK_SIGNING_SECRET"])
+    #
+    #   class SlackEventsController < ApplicationController
+    #     include Integrations::Native::Rack::Verification
+    #     verify_signature scheme: :slack, secret: -> { ENV["SLACK_SIGNING_SECRET"] }, only: :create
+    #   end
+    #
+    # Nothing here needs the rack gem loaded: a request is anything with Rack::Request's readers
+    # (Rack::Request, ActionDispatch::Request).
+    module Rack
+      class << self
+        # Verifies one request by a provider's scheme: true, or SignatureError with the #reason
+        # (:mismatch, :expired, :malformed, :missing). secret: a String, or a callable given the
+        # request (a nil or empty answer is :missing). header: (base64 scheme), url: (twilio, a
+        # callable given the request) and tolerance: as for the middleware's routes.
+        def verify!(request, scheme:, secret:, header: nil, url: nil, tolerance: nil)
+          unless Arguments.responds?(request, :get_header)
+            raise TypeError, "request must be a Rack::Request or ActionDispatch::Request, got #{Arguments.class_name(request)}"
+          end
+
+          verifier = Verifier.new(scheme: scheme, header: header, url: url, tolerance: tolerance)
+          verifier.check_secret!("secret", secret)
+          reason = verifier.failure(request, Verifier.secret_for(secret, request), Verifier.raw_body(request))
+          raise SignatureError.new(reason) if reason
+
+          true
+        end
+      end
+
+      # One scheme's check of a request, its options checked once when it is built. It holds no
+      # secret: the caller resolves that per request.
+      class Verifier
+        SCHEMES = %i[chatwoot slack standard hub base64 twilio linear stripe].freeze
+        DEFAULT_BASE64_HEADER = "X-Shopify-Hmac-Sha256"
+
+        attr_reader :scheme
+
+        def initialize(scheme:, header: nil, url: nil, tolerance: nil)
+          # Compared as text: String#to_sym raises EncodingError for bytes that are not UTF-8.
+          name = SCHEMES.find { |known| known == scheme || known.name == scheme }
+          raise ArgumentError, "unknown scheme #{Arguments.describe(scheme)}; one of #{SCHEMES.map(&:inspect).join(", ")}" unless name
+
+          @scheme = name
+          given = ->(value) { !(NilClass === value) }
+          @header = given.(header) ? Arguments.string!("header", header) : DEFAULT_BASE64_HEADER
+          raise ArgumentError, "header: applies to the base64 scheme only" if given.(header) && name != :base64
+
+          if given.(url) && !Arguments.responds?(url, :call)
+            raise TypeError, "url must respond to #call (given the request), got #{Arguments.class_name(url)}"
+          end
+          raise ArgumentError, "url: applies to the twilio scheme only" if given.(url) && name != :twilio
+
+          @url = given.(url) ? url : nil
+          @window = given.(tolerance) ? { tolerance: Arguments.tolerance!(tolerance) } : {}
+          freeze
+        end
+
+        # A secret option must be a non-empty String or something to call per request.
+        def self.check_secret!(name, secret)
+          return if Arguments.responds?(secret, :call)
+          raise TypeError, "#{name} must be a String or respond to #call, got #{Arguments.class_name(secret)}" unless String === secret
+          raise ArgumentError, "#{name} is empty" if secret.empty?
+        end
+
+        # Checks a secret option for this scheme: a Standard Webhooks `whsec_` secret must decode,
+        # or every request would fail on it.
+        def check_secret!(name, secret)
+          Verifier.check_secret!(name, secret)
+          return unless @scheme == :standard && String === secret
+
+          Signature.sign_standard(secret: secret, id: "check", timestamp: 0, body: "")
+        rescue ArgumentError => e
+          raise ArgumentError, "#{name}: #{e.message}"
+        end
+
+        # The secret for this request: the String, or what the callable answers; nil (verified
+        # as :missing) unless that is a String with more than white space in it.
+        def self.secret_for(secret, request)
+          secret = secret.call(request) if !(String === secret) && Arguments.responds?(secret, :call)
+          String === secret && !secret.b.strip.empty? ? secret : nil
+        end
+
+        # The raw body, leaving the request's body readable from the start for the app.
+        def self.raw_body(request)
+          return request.raw_post.to_s if request.respond_to?(:raw_post)
+
+          io = request.body
+          return +"" if io.nil?
+
+          io.rewind if io.respond_to?(:rewind)
+          body = io.read.to_s
+          io.rewind if io.respond_to?(:rewind)
+          body
+        end
+
+        # The parsed JSON body, or nil when it is not JSON.
+        def self.event(body)
+          JSON.parse(body)
+        rescue JSON::ParserError, EncodingError
+          nil
+        end
+
+        # nil when the request verifies, else the reason Symbol. Never raises for anything the
+        # sender controls (headers, body, parameters).
+        def failure(request, secret, body)
+          return :missing if secret.nil?
+
+          verdict =
+            case @scheme
+            when :chatwoot
+              Signature.verify_chatwoot!(secret: secret, body: body, timestamp: header(request, "X-Chatwoot-Timestamp"),
+                                         signature: header(request, "X-Chatwoot-Signature"), **@window)
+            when :slack
+              Signature.verify_slack!(signing_secret: secret, body: body, timestamp: header(request, "X-Slack-Request-Timestamp"),
+                                      signature: header(request, "X-Slack-Signature"), **@window)
+            when :standard
+              Signature.verify_standard!(secret: secret, body: body, id: header(request, "webhook-id"),
+                                         timestamp: header(request, "webhook-timestamp"),
+                                         signature: header(request, "webhook-signature"), **@window)
+            when :hub
+              Signature.verify_hub!(secret, body, header(request, "X-Hub-Signature-256") || header(request, "X-Hub-Signature"))
+            when :base64
+              Signature.verify_base64!(secret, body, header(request, @header))
+            when :twilio
+              verify_twilio!(request, secret, body)
+            when :linear
+              Signature.verify_linear!(secret: secret, body: body, signature: header(request, "Linear-Signature"), **@window)
+            when :stripe
+              Signature.verify_stripe!(secret: secret, body: body, header: header(request, "Stripe-Signature"), **@window)
+            end
+          verdict ? nil : :mismatch
+        rescue SignatureError => e
+          e.reason
+        end
+
+        def inspect
+          "#<#{self.class.name} scheme=#{@scheme.inspect}>"
+        end
+
+        private
+
+        def header(request, name)
+          value = request.get_header("HTTP_#{name.upcase.tr("-", "_")}")
+          String === value ? value : nil
+        end
+
+        # Twilio signs the URL it called and the form parameters, read flat from the raw body as
+        # Twilio's own validators do (a name like `a[b]` stays one name), or the JSON body.
+        def verify_twilio!(request, secret, body)
+          url = @url ? @url.call(request) : original_url(request)
+          return false unless String === url
+
+          params =
+            if request.media_type == "application/json"
+              body
+            else
+              begin
+                ::Rack::Utils.parse_query(body)
+              rescue ArgumentError, TypeError, RangeError
+                return false # percent-encoding that does not decode, too many parameters
+              end
+            end
+          Signature.verify_twilio!(auth_token: secret, url: url, params: params, signature: header(request, "X-Twilio-Signature"))
+        end
+
+        # The URL as the client sent it: inside a mounted Rails engine the router has moved part of
+        # the path into SCRIPT_NAME, which original_url undoes.
+        def original_url(request)
+          request.respond_to?(:original_url) ? request.original_url : request.url
+        end
+      end
+
+      # The before_action form for Rails controllers (or anything with before_action, request and
+      # render): verification runs for exactly the actions the router dispatched to.
+      #
+      #   include Integrations::Native::Rack::Verification
+      #   verify_signature scheme: :chatwoot, secret: -> { Inbox.find(params[:id]).webhook_secret }, only: :create
+      #
+      # secret: a String, a Symbol (a method of the controller), or a callable, run in the
+      # controller (so params are the router's) and given the request if it takes an argument.
+      # A failure renders 401 {"error":"invalid_signature","reason":…} and the action does not
+      # run; a success sets request.env["integrations_native.verified"] to the scheme.
+      module Verification
+        def self.included(base)
+          base.extend(ClassMethods)
+        end
+
+        module ClassMethods
+          def verify_signature(scheme:, secret:, header: nil, url: nil, tolerance: nil, **callback_options)
+            verifier = Verifier.new(scheme: scheme, header: header, url: url, tolerance: tolerance)
+            verifier.check_secret!("secret", secret) unless Symbol === secret
+            before_action(**callback_options) do
+              resolved = Verification.secret_in(self, secret)
+              reason = verifier.failure(request, Verifier.secret_for(resolved, request), Verifier.raw_body(request))
+              if reason
+                render status: 401, json: { "error" => "invalid_signature", "reason" => reason.to_s }
+              else
+                request.env["integrations_native.verified"] = verifier.scheme
+              end
+            end
+          end
+        end
+
+        # The secret as the controller sees it for this request.
+        def self.secret_in(controller, secret)
+          case secret
+          when String then secret
+          when Symbol then controller.send(secret)
+          when Proc then secret.arity.zero? ? controller.instance_exec(&secret) : controller.instance_exec(controller.request, &secret)
+          else secret.call(controller.request)
+          end
+        end
+      end
+    end
+  end
+end
