@@ -14,6 +14,7 @@ mod headers;
 mod ids;
 mod lanes;
 mod provider;
+mod redact;
 mod resolver;
 mod transport;
 mod urls;
@@ -31,7 +32,8 @@ pub use engine::{configure, current_config, engine, Engine};
 pub use guard::{classify as classify_address, AddressClass, GuardPolicy, Refusal};
 pub use headers::Scheme;
 pub use provider::{post as provider_post, ProviderFailure, ProviderReply};
-pub use urls::{check_literal_host, parse_endpoint_url, redacted, MAX_URL_BYTES};
+pub use redact::{redact, redacted, REDACTED};
+pub use urls::{check_literal_host, parse as parse_url, parse_endpoint_url, MAX_URL_BYTES};
 
 use crate::secret::Secret;
 use crate::signature::standard_key;
