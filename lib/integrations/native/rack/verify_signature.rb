@@ -45,6 +45,11 @@ module Integrations
           end
         end
 
+        # Never a secret (each route holds one), nor the app behind (which may be large).
+        def inspect
+          "#<#{self.class.name} #{@routes.size} route(s)>"
+        end
+
         def call(env)
           route = @routes.find { |path, _| path === env["PATH_INFO"] } # rubocop:disable Style/CaseEquality
           return @app.call(env) unless route
