@@ -72,6 +72,30 @@ module Integrations
         rails_json == :auto ? defined?(::ActiveSupport::JSON::Encoding) ? true : false : rails_json
       end
 
+      # Every setting, safe to log: URLs as Native.redact_url shows them, callables and other
+      # objects by class only, and any other String hidden unless it is known to be harmless, so a
+      # secret or token among the settings never shows (nor in pp or a NoMethodError's message).
+      def inspect
+        harmless = %w[queue]
+        shown = instance_variables.map do |ivar|
+          name = ivar.to_s.delete_prefix("@")
+          value = instance_variable_get(ivar)
+          text =
+            case value
+            when nil, true, false, Numeric, Symbol then value.inspect
+            when String
+              if name.end_with?("_url") then Native.redact_url(value).inspect
+              elsif harmless.include?(name) then value.inspect
+              else "[REDACTED]"
+              end
+            when Array then name.start_with?("allowed_private_") ? value.map(&:to_s).inspect : "[#{value.size} item(s)]"
+            else "#<#{value.class}>"
+            end
+          "#{name}=#{text}"
+        end
+        "#<#{self.class.name} #{shown.join(" ")}>"
+      end
+
       # Checks every setting and pushes the delivery ones to the native engine.
       def apply!
         check_number(:timeout, timeout, min: 0.001, max: 600)

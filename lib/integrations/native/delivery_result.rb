@@ -3,25 +3,27 @@
 module Integrations
   module Native
     # What happened to one delivery to one endpoint. Returned by Integrations::Native.dispatch.
+    #
+    # #url is the endpoint's URL as it may be shown (Native.redact_url, in Rust): never its user
+    # info, query values or fragment, so a result can be logged or inspected as it is.
     class DeliveryResult
       attr_reader :url, :status, :attempts, :duration, :error, :response_excerpt, :delivery_id, :retry_after
 
+      # (Results come from dispatch; this is for callers that build their own, say in tests. The
+      # url is redacted here as dispatch's are.)
       def initialize(url:, status:, attempts:, duration:, error:, retryable:, response_excerpt:, delivery_id:,
                      retry_after: nil, invalid: false)
-        assign(url, status, attempts, duration, error, retryable, response_excerpt, delivery_id, retry_after, invalid)
+        assign(Native.redact_url(url), status, attempts, duration, error, retryable, response_excerpt, delivery_id,
+               retry_after, invalid)
       end
 
-      # Built from the native tuple (see ext/chatwoot_integrations_rs/src/dispatch.rs). Positional, not
-      # through the keyword constructor: a fan-out builds a thousand of these while the delivery
-      # engine waits for the next call, and keywords cost 2.5x as much.
+      # Built from the native tuple (see ext/chatwoot_integrations_rs/src/dispatch.rs), whose url is
+      # redacted already and whose last element is false or the exception class of an invalid
+      # endpoint's defect. Positional, not through the keyword constructor: a fan-out builds a
+      # thousand of these while the delivery engine waits for the next call, and keywords cost 2.5x
+      # as much.
       def self.from_native(tuple)
         allocate.__send__(:assign, *tuple)
-      end
-
-      # A result for an endpoint whose input the Ruby face refused before anything was sent.
-      def self.invalid(url, message, delivery_id: nil)
-        new(url: url.is_a?(String) ? url : url.inspect, status: nil, attempts: 0, duration: 0.0, error: message,
-            retryable: false, response_excerpt: "", delivery_id: delivery_id, invalid: true)
       end
 
       private def assign(url, status, attempts, duration, error, retryable, response_excerpt, delivery_id, retry_after,
@@ -35,7 +37,7 @@ module Integrations
         @response_excerpt = response_excerpt
         @delivery_id = delivery_id
         @retry_after = retry_after
-        @invalid = invalid
+        @invalid = invalid ? true : false
         freeze
       end
 
@@ -54,25 +56,18 @@ module Integrations
         @invalid
       end
 
-      # The URL without user info or query string, which may carry tokens.
+      # The same as #url, which is redacted already (kept for callers written before it was).
       def redacted_url
-        Native.redact_url(url)
+        url
       end
 
       def inspect
         state = success? ? "success" : "failure"
-        "#<#{self.class.name} #{state} url=#{redacted_url.inspect} status=#{status.inspect} attempts=#{attempts} " \
+        "#<#{self.class.name} #{state} url=#{url.inspect} status=#{status.inspect} attempts=#{attempts} " \
           "duration=#{format("%.3f", duration)}s retryable=#{retryable?} delivery_id=#{delivery_id.inspect}" \
           "#{error ? " error=#{error.inspect}" : ""}>"
       end
       alias to_s inspect
-    end
-
-    # A URL with user info and query removed, for logs and inspect.
-    def self.redact_url(url)
-      text = url.to_s
-      text = text.sub(%r{\A([a-z][a-z0-9+.-]*://)[^/@?#]*@}i, "\\1")
-      text.sub(/\?.*\z/m, "?[REDACTED]")
     end
   end
 end

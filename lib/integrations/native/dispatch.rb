@@ -11,8 +11,10 @@ module Integrations
       # merged at the top level) or a String (sent as it is). Every endpoint signs the exact bytes sent.
       #
       # Returns a DeliveryResult for url:, an Array of them (in endpoint order) for endpoints:.
-      # Bad input raises ArgumentError/TypeError for url:; in a fan-out it becomes that endpoint's
-      # failed result (invalid?) and the others are delivered all the same.
+      # Each endpoint is checked natively, once (ext/chatwoot_integrations_rs/src/dispatch/endpoints.rs):
+      # bad input raises ArgumentError/TypeError for url:; in a fan-out it becomes that endpoint's
+      # failed result (invalid?) and the others are delivered all the same. An Exception in place
+      # of an endpoint (a lookup that failed) becomes such a result too, with its message.
       def dispatch(payload:, url: nil, endpoints: nil, secret: nil, event: nil, headers: {}, timeout: nil,
                    scheme: :chatwoot, delivery_id: nil)
         raise ArgumentError, "give either url: or endpoints:, not both" if url && endpoints
@@ -22,37 +24,27 @@ module Integrations
         scheme = check_scheme(scheme)
         timeout = check_timeout(timeout)
         if url
-          endpoint = normalize_endpoint({ url: url, secret: secret, headers: headers, delivery_id: delivery_id })
-          result = Instrumentation.deliveries(DeliveryResult.from_native(_native_dispatch([endpoint], body, scheme, timeout).first), event)
-          raise ArgumentError, result.error if result.invalid?
+          endpoint = { url: url, secret: secret, delivery_id: delivery_id }
+          tuple = _native_dispatch([endpoint], headers, body, scheme, timeout).first
+          raise tuple[9], tuple[4] if tuple[9] # the exception class for this input's defect
 
-          result
+          Instrumentation.deliveries(DeliveryResult.from_native(tuple), event)
         else
-          Instrumentation.deliveries(dispatch_many(endpoints, body, scheme, timeout, headers), event)
+          raise TypeError, "endpoints must be an Array, got #{endpoints.class}" unless endpoints.is_a?(Array)
+          raise ArgumentError, "endpoints is empty" if endpoints.empty?
+
+          Instrumentation.deliveries(_native_dispatch(endpoints, headers, body, scheme, timeout).map! { |tuple| DeliveryResult.from_native(tuple) }, event)
         end
+      end
+
+      # The URL as results, logs and inspect show it: no user info, query values and fragment
+      # replaced by [REDACTED]. Read by the same parser that sends (in Rust), so every spelling it
+      # accepts is taken apart the same way; text it refuses is redacted conservatively.
+      def redact_url(url)
+        _native_redact_url(url.is_a?(String) ? url : url.to_s)
       end
 
       private
-
-      def dispatch_many(endpoints, body, scheme, timeout, shared_headers)
-        raise TypeError, "endpoints must be an Array, got #{endpoints.class}" unless endpoints.is_a?(Array)
-        raise ArgumentError, "endpoints is empty" if endpoints.empty?
-
-        shared_pairs = header_pairs(shared_headers)
-        tuples = []
-        refused = nil # index => the invalid result, only when some endpoint is unusable
-        endpoints.each_with_index do |endpoint, index|
-          tuples << normalize_endpoint(endpoint, shared_headers, shared_pairs)
-        rescue ArgumentError, TypeError => e
-          url = endpoint.is_a?(Hash) ? (endpoint[:url] || endpoint["url"]) : endpoint
-          (refused ||= {})[index] = DeliveryResult.invalid(url, e.message)
-        end
-        sent = tuples.empty? ? [] : _native_dispatch(tuples, body, scheme, timeout)
-        return sent.map { |tuple| DeliveryResult.from_native(tuple) } unless refused
-
-        next_sent = -1
-        Array.new(endpoints.size) { |index| refused[index] || DeliveryResult.from_native(sent[next_sent += 1]) }
-      end
 
       # The bytes to send, serialized once: with event:, Chatwoot's body (data with "event" merged).
       # Rails-compatible JSON (what Chatwoot's to_json produces) when ActiveSupport is loaded.
@@ -63,56 +55,6 @@ module Integrations
         when Hash then event ? Payload.webhook(event, payload, rails: rails) : Payload.dump(payload, rails: rails)
         when Array then Payload.dump(payload, rails: rails)
         else raise TypeError, "payload must be a Hash, Array or String, got #{payload.class}"
-        end
-      end
-
-      ENDPOINT_KEYS = { url: :url, "url" => :url, secret: :secret, "secret" => :secret, headers: :headers,
-                        "headers" => :headers, delivery_id: :delivery_id, "delivery_id" => :delivery_id }.freeze
-      private_constant :ENDPOINT_KEYS
-
-      # [url, secret, [[name, value], …], delivery_id] as the native side takes it. Keys may be Symbols
-      # or Strings. One pass over the Hash, and the shared headers' pairs made once per dispatch: in a
-      # fan-out this runs per endpoint while the delivery engine waits.
-      def normalize_endpoint(endpoint, shared_headers = {}, shared_pairs = nil)
-        raise TypeError, "each endpoint must be a Hash, got #{endpoint.class}" unless endpoint.is_a?(Hash)
-
-        url = secret = own_headers = delivery_id = unknown = nil
-        endpoint.each do |key, value|
-          case ENDPOINT_KEYS[key]
-          when :url then url = value
-          when :secret then secret = value
-          when :headers then own_headers = value
-          when :delivery_id then delivery_id = value
-          else (unknown ||= []) << key
-          end
-        end
-        raise ArgumentError, "unknown endpoint key(s): #{unknown.map(&:to_s).join(", ")}" if unknown
-
-        Arguments.string!("url", url)
-        raise ArgumentError, "url is not valid UTF-8" unless url.valid_encoding?
-
-        secret = nil if secret == ""
-        Arguments.string!("secret", secret) unless secret.nil?
-        Arguments.string!("delivery_id", delivery_id) unless delivery_id.nil?
-        [url, secret, endpoint_headers(own_headers, shared_headers, shared_pairs), delivery_id]
-      end
-
-      # The endpoint's own headers over the shared ones; the shared pairs alone when it has none.
-      def endpoint_headers(own, shared, shared_pairs)
-        return shared_pairs || header_pairs(shared) if own.nil? || own == {}
-        raise TypeError, "headers must be a Hash, got #{own.class}" unless own.is_a?(Hash)
-
-        header_pairs(shared.merge(own))
-      end
-
-      def header_pairs(headers)
-        raise TypeError, "headers must be a Hash, got #{headers.class}" unless headers.is_a?(Hash)
-
-        headers.map do |name, value|
-          raise TypeError, "header names must be Strings or Symbols, got #{name.class}" unless name.is_a?(String) || name.is_a?(Symbol)
-          raise TypeError, "header #{name} must have a String value, got #{value.class}" unless value.is_a?(String)
-
-          [name.to_s, value]
         end
       end
 

@@ -16,26 +16,36 @@ module Integrations
     #   durable_logger                  its framework's logger (c.logger comes first)
     #   durable_gave_up(result)         optional: after the last attempt, before c.on_delivery_failure
     module DurableDelivery
+      # An endpoint that could not be resolved, handed to dispatch in its place: dispatch makes it
+      # that endpoint's invalid result, with this message and the job's delivery id for it.
+      class Unresolved < Error
+        attr_reader :delivery_id
+
+        def initialize(message, delivery_id)
+          super(message)
+          @delivery_id = delivery_id
+        end
+      end
+
       private
 
       # endpoints: ids (resolved through c.endpoint_resolver, so secrets never sit in the queue) or
       # { "url", "secret", "headers" } Hashes. delivery_ids: the ids of earlier attempts, by index.
       def deliver_durably(endpoints, payload, event, attempt:, delivery_ids:, timeout: nil, headers: {})
         config = Native.config
+        return [] if endpoints.empty?
+
         resolved = endpoints.each_with_index.map do |reference, index|
           resolve(config, reference, delivery_ids[index] || stable_delivery_id(index))
         end
-        deliverable = resolved.each_index.reject { |i| resolved[i].is_a?(DeliveryResult) }
-        results = resolved.dup
-        unless deliverable.empty?
-          dispatched = Native.dispatch(endpoints: deliverable.map { |i| resolved[i] }, payload: payload, event: event,
-                                       timeout: timeout, headers: headers)
-          deliverable.each_with_index { |i, k| results[i] = dispatched[k] }
-        end
+        # One result per endpoint, in order: an unusable or unresolvable endpoint gets its invalid
+        # result from dispatch, and costs the others nothing.
+        results = Native.dispatch(endpoints: resolved, payload: payload, event: event, timeout: timeout, headers: headers)
         results.each_with_index { |result, index| follow_up(config, result, endpoints[index], payload, event, attempt) }
         results
       end
 
+      # The endpoint Hash for dispatch, or an Unresolved in its place.
       def resolve(config, reference, delivery_id)
         endpoint =
           if reference.is_a?(Hash)
@@ -43,15 +53,32 @@ module Integrations
           elsif config.endpoint_resolver
             config.endpoint_resolver.call(reference)
           else
-            raise ConfigurationError, "endpoint #{reference.inspect} is an id, but no endpoint_resolver is configured"
+            raise ConfigurationError, "endpoint #{describe_reference(reference)} is an id, but no endpoint_resolver is configured"
           end
         raise TypeError, "endpoint_resolver must return a Hash, got #{endpoint.class}" unless endpoint.is_a?(Hash)
 
-        endpoint.transform_keys(&:to_sym).slice(:url, :secret, :headers).merge(delivery_id: delivery_id)
+        { url: field(endpoint, :url), secret: field(endpoint, :secret), headers: field(endpoint, :headers),
+          delivery_id: delivery_id }
       rescue StandardError => e
         # One endpoint that cannot be resolved (deleted, misconfigured) must not cost the others theirs.
-        DeliveryResult.invalid(reference.inspect, "cannot resolve endpoint #{reference.inspect}: #{e.class}: #{e.message}",
-                               delivery_id: delivery_id)
+        Unresolved.new("cannot resolve endpoint #{describe_reference(reference)}: #{e.class}: #{e.message}", delivery_id)
+      end
+
+      # A field of a resolved or inline endpoint, under a Symbol or String key (JSON from the queue
+      # gives Strings); other keys are left out.
+      def field(endpoint, name)
+        endpoint.key?(name) ? endpoint[name] : endpoint[name.to_s]
+      end
+
+      # How a log line or an error names an endpoint reference: an id as it is (redacted, should a
+      # URL have been passed as one), an inline endpoint never by its contents (it holds a secret).
+      def describe_reference(reference)
+        case reference
+        when Integer then reference.to_s
+        when String then Native.redact_url(reference).inspect
+        when Hash then "(an inline endpoint)"
+        else "(a #{reference.class})"
+        end
       end
 
       def follow_up(config, result, reference, payload, event, attempt)

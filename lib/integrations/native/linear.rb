@@ -54,8 +54,9 @@ module Integrations
         JSON.parse(self.class._native_graphql(@api_url, @token, graphql, Payload.dump(variables)))
       end
 
+      # Never the token; the URL as Native.redact_url shows it.
       def inspect
-        "#<#{self.class.name} api_url=#{@api_url.inspect}>"
+        "#<#{self.class.name} api_url=#{Native.redact_url(@api_url).inspect}>"
       end
       alias to_s inspect
     end

@@ -32,6 +32,14 @@ module Integrations
         app_id == "webhook" ? deliver_webhook : Outcome.from_native(SendServiceNative._native_perform(input(app_id)))
       end
 
+      # The app only: the hook holds settings and an access token, and Ruby builds NoMethodError's
+      # message (and pp its output) from this.
+      def inspect
+        app_id = @hook.respond_to?(:app_id) ? @hook.app_id.to_s : "?"
+        "#<#{self.class.name} app_id=#{app_id.inspect} hook=#{@hook.class} message=#{@message.class}>"
+      end
+      alias to_s inspect
+
       private
 
       def active?

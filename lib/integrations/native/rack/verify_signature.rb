@@ -65,6 +65,11 @@ module Integrations
           end
         end
 
+        # Never a secret (each route holds one), nor the app behind (which may be large).
+        def inspect
+          "#<#{self.class.name} #{@routes.size} route(s)>"
+        end
+
         def call(env)
           verifier, secret, path, on_missing = route_for(env)
           return @app.call(env) unless verifier
