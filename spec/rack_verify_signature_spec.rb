@@ -135,7 +135,8 @@ RSpec.describe "Integrations::Native::Rack::VerifySignature" do
     build = ->(routes) { Integrations::Native::Rack::VerifySignature.new(->(_) {}, routes) }
     expect { build.(:"/x" => { scheme: :slack, secret: "s" }) }.to raise_error(TypeError, /route paths must be Strings or Regexps/)
     expect { build.("/x" => { scheme: :slack, secret: "s", tolerence: 5 }) }.to raise_error(ArgumentError, /unknown option\(s\): tolerence/)
-    expect { build.("/x" => { scheme: :slack, secret: "" }) }.to raise_error(ArgumentError, /secret is empty/)
+    # An empty secret is a missing one: skipped with a warning by default (spec/rails_app_spec.rb), refused here.
+    expect { build.("/x" => { scheme: :slack, secret: "", on_missing_secret: :raise }) }.to raise_error(ArgumentError, /has no secret/)
     expect { build.("/x" => { scheme: :slack, secret: "s", header: "X-Sig" }) }.to raise_error(ArgumentError, /base64 scheme only/)
     expect { build.("/x" => { scheme: :slack, secret: "s", tolerance: 2**64 }) }.to raise_error(ArgumentError, /tolerance/)
     expect { build.("/x" => { scheme: :standard, secret: "whsec_!!" }) }.to raise_error(ArgumentError, %r{route "/x": secret: .*whsec_})

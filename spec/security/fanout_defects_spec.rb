@@ -165,7 +165,7 @@ RSpec.describe "A defective endpoint in a fan-out" do
   # every kind of entry runs under GC.stress (and compaction) itself. The good endpoints point at a closed port, so
   # nothing waits on a Ruby receiver meanwhile.
   it "converts every kind of entry correctly with GC.stress on" do
-    closed = "http://127.0.0.1:#{free_loopback_port}/hook"
+    closed = closed_port_url
     bad = defects.values.map { |build, _, _| build.call(closed) }
     good = Array.new(3) do |i|
       { url: +"#{closed}/#{i}", "secret" => "s#{i}".b, headers: { "X-#{i}": "v#{i}", "X-Shared" => "own" }, delivery_id: "id-#{i}" }

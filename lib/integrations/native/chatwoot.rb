@@ -61,13 +61,17 @@ module Integrations
 
         private
 
+        # As a one-endpoint fan-out, so an unusable URL, secret or delivery id is that endpoint's
+        # invalid result (dispatch decides, natively), as Chatwoot's trigger rescues an invalid URL.
         def deliver(url, payload, secret, delivery_id)
-          secret = nil if secret.is_a?(String) && secret.strip.empty? # Chatwoot signs only when secret.present?
-          Native.dispatch(url: url, payload: payload, secret: secret, delivery_id: delivery_id, event: event_of(payload),
-                          headers: HEADERS, timeout: timeout)
+          secret = nil if secret.is_a?(String) && secret.b.strip.empty? # Chatwoot signs only when secret.present?
+          Native.dispatch(endpoints: [{ url: url, secret: secret, delivery_id: delivery_id }], payload: payload,
+                          event: event_of(payload), headers: HEADERS, timeout: timeout).first
         rescue ArgumentError, TypeError, SerializationError => e
-          # Chatwoot's trigger rescues these too ("Invalid webhook URL"): a failed delivery, not a crash.
-          DeliveryResult.invalid(url, e.message, delivery_id: delivery_id.is_a?(String) ? delivery_id : nil)
+          # The payload or the call itself was unusable: a failed delivery too, not a crash.
+          DeliveryResult.new(url: url.is_a?(String) ? url : url.inspect, status: nil, attempts: 0, duration: 0.0,
+                             error: e.message, retryable: false, response_excerpt: "",
+                             delivery_id: delivery_id.is_a?(String) ? delivery_id : nil, invalid: true)
         end
       end
     end

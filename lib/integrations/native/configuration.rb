@@ -109,9 +109,9 @@ module Integrations
         check_strings(:allowed_private_cidrs, allowed_private_cidrs)
         %i[endpoint_resolver on_delivery_failure].each do |name|
           value = public_send(name)
-          raise ConfigurationError, "#{name} must respond to #call" unless value.nil? || value.respond_to?(:call)
+          raise ConfigurationError, "#{name} must respond to #call" unless NilClass === value || Arguments.responds?(value, :call)
         end
-        raise ConfigurationError, "retry_delay must respond to #call" unless retry_delay.respond_to?(:call)
+        raise ConfigurationError, "retry_delay must respond to #call" unless Arguments.responds?(retry_delay, :call)
         unless [true, false, :auto].include?(rails_json)
           raise ConfigurationError, "rails_json must be :auto, true or false"
         end
@@ -124,28 +124,29 @@ module Integrations
                                  redirect_keeps_headers, max_response_bytes, allow_private_addresses,
                                  allowed_private_hosts.map(&:to_s), allowed_private_cidrs.map(&:to_s))
         self
-      rescue ArgumentError => e
+      rescue ArgumentError, TypeError => e
         raise ConfigurationError, e.message
       end
 
       private
 
+      # (Arguments' checks raise TypeError/ArgumentError naming the setting; apply! turns them into
+      # ConfigurationError.)
       def check_number(name, value, min:, max:)
-        return if value.is_a?(Numeric) && value >= min && value <= max
-
-        raise ConfigurationError, "#{name} must be a number from #{min} to #{max}, got #{value.inspect}"
+        Arguments.number!(name, value, min: min, max: max)
       end
 
       def check_integer(name, value, range)
-        return if value.is_a?(Integer) && range.cover?(value)
-
-        raise ConfigurationError, "#{name} must be an Integer in #{range}, got #{value.inspect}"
+        Arguments.integer!(name, value, range)
       end
 
       def check_strings(name, value)
-        return if value.is_a?(Array) && value.all? { |v| v.is_a?(String) || v.is_a?(Symbol) }
+        raise TypeError, "#{name} must be an Array of Strings, got #{Arguments.class_name(value)}" unless Array === value
 
-        raise ConfigurationError, "#{name} must be an Array of Strings, got #{value.inspect}"
+        value.each do |entry|
+          Symbol === entry ? entry : Arguments.utf8_string!("#{name} entries", entry)
+          raise ArgumentError, "#{name} entries must be at most 1024 bytes" if String === entry && entry.bytesize > 1024
+        end
       end
     end
 

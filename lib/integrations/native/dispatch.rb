@@ -17,13 +17,13 @@ module Integrations
       # of an endpoint (a lookup that failed) becomes such a result too, with its message.
       def dispatch(payload:, url: nil, endpoints: nil, secret: nil, event: nil, headers: {}, timeout: nil,
                    scheme: :chatwoot, delivery_id: nil)
-        raise ArgumentError, "give either url: or endpoints:, not both" if url && endpoints
-        raise ArgumentError, "give url: (one endpoint) or endpoints: (many)" if url.nil? && endpoints.nil?
+        raise ArgumentError, "give either url: or endpoints:, not both" unless NilClass === url || NilClass === endpoints
+        raise ArgumentError, "give url: (one endpoint) or endpoints: (many)" if NilClass === url && NilClass === endpoints
 
         body = webhook_body(payload, event)
         scheme = check_scheme(scheme)
         timeout = check_timeout(timeout)
-        if url
+        unless NilClass === url
           endpoint = { url: url, secret: secret, delivery_id: delivery_id }
           tuple = _native_dispatch([endpoint], headers, body, scheme, timeout).first
           raise tuple[9], tuple[4] if tuple[9] # the exception class for this input's defect
@@ -54,22 +54,23 @@ module Integrations
         when String then payload
         when Hash then event ? Payload.webhook(event, payload, rails: rails) : Payload.dump(payload, rails: rails)
         when Array then Payload.dump(payload, rails: rails)
-        else raise TypeError, "payload must be a Hash, Array or String, got #{payload.class}"
+        else raise TypeError, "payload must be a Hash, Array or String, got #{Arguments.class_name(payload)}"
         end
       end
 
+      # A Symbol or String naming a scheme, compared as bytes (no Symbol is made of the caller's
+      # text, and a broken encoding cannot raise); the message never echoes a String.
       def check_scheme(scheme)
-        name = scheme.to_s.to_sym if scheme.is_a?(String) || scheme.is_a?(Symbol)
-        return name.to_s if SCHEMES.include?(name)
+        if String === scheme || Symbol === scheme
+          name = SCHEMES.find { |known| known.name.b == scheme.to_s.b }
+          return name.to_s if name
+        end
 
-        raise ArgumentError, "scheme must be one of #{SCHEMES.map(&:inspect).join(", ")}, got #{scheme.inspect}"
+        raise ArgumentError, "scheme must be one of #{SCHEMES.map(&:inspect).join(", ")}, got #{Arguments.describe(scheme)}"
       end
 
       def check_timeout(timeout)
-        return nil if timeout.nil?
-        return timeout.to_f if timeout.is_a?(Numeric) && timeout.positive? && timeout <= 600
-
-        raise ArgumentError, "timeout must be a number of seconds above 0 and at most 600, got #{timeout.inspect}"
+        NilClass === timeout ? nil : Arguments.number!("timeout", timeout, min: 0, max: 600, above: true)
       end
     end
   end

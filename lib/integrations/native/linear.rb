@@ -16,7 +16,7 @@ module Integrations
     class Linear
       def initialize(token:, api_url: Native.config.linear_api_url)
         @token = Arguments.string!("token", token)
-        @api_url = Arguments.string!("api_url", api_url)
+        @api_url = Arguments.utf8_string!("api_url", api_url)
       end
 
       def teams

@@ -15,7 +15,12 @@ module Integrations
     class SendService
       HISTORY = 10
 
+      # hook must answer app_id (the rest is read as the app needs it); a value that cannot be a
+      # hook at all is refused here, naming the argument, rather than failing later inside perform.
       def initialize(hook:, message:)
+        raise TypeError, "hook must respond to app_id (an Integrations::Hook), got #{Arguments.class_name(hook)}" unless Arguments.responds?(hook, :app_id)
+        raise TypeError, "message must not be nil" if NilClass === message
+
         @hook = hook
         @message = message
       end
@@ -25,8 +30,14 @@ module Integrations
       end
 
       private def outcome
-        app_id = @hook.app_id.to_s
-        raise ConfigurationError, "unknown app #{app_id.inspect}" unless Apps.find(app_id)
+        app_id = @hook.app_id
+        unless (String === app_id || Symbol === app_id) && Apps.find(app_id.to_s)
+          # An app id is a short name: shown as it is when it looks like one, else by its class.
+          shown = String === app_id && app_id.bytesize <= 40 && app_id.valid_encoding? ? app_id.inspect : Arguments.describe(app_id)
+          raise ConfigurationError, "unknown app #{shown}"
+        end
+
+        app_id = app_id.to_s
         return Outcome.noop("the hook is not active") unless active?
 
         app_id == "webhook" ? deliver_webhook : Outcome.from_native(SendServiceNative._native_perform(input(app_id)))
@@ -35,7 +46,7 @@ module Integrations
       # The app only: the hook holds settings and an access token, and Ruby builds NoMethodError's
       # message (and pp its output) from this.
       def inspect
-        app_id = @hook.respond_to?(:app_id) ? @hook.app_id.to_s : "?"
+        app_id = @hook.app_id.to_s
         "#<#{self.class.name} app_id=#{app_id.inspect} hook=#{@hook.class} message=#{@message.class}>"
       end
       alias to_s inspect

@@ -120,7 +120,7 @@ module Integrations
           route[:on_missing_secret] = missing_secret_policy(path, route)
           return nil if missing_at_boot(path, route) == :skip
 
-          verifier.check_secret!("route #{path.inspect}: secret", route[:secret]) unless route[:secret].nil?
+          verifier.check_secret!("route #{path.inspect}: secret", route[:secret]) unless NilClass === route[:secret]
           [route.merge(scheme: verifier.scheme), verifier]
         end
 
@@ -143,7 +143,7 @@ module Integrations
         # (kept: :reject answers 401 :missing), or ArgumentError (:raise).
         def missing_at_boot(path, route)
           secret = route[:secret]
-          return nil unless secret.nil? || (String === secret && secret.b.strip.empty?)
+          return nil unless NilClass === secret || (String === secret && secret.b.strip.empty?)
 
           route[:secret] = nil
           case route[:on_missing_secret]
