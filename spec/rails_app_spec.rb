@@ -346,7 +346,7 @@ RSpec.describe "Chatwoot glue without Rails" do
         expect(post(middleware(secret: "s3cret", on_missing_secret: policy)).status).to eq(401) # unsigned
       end
       expect { middleware(secret: nil, on_missing_secret: :ignore) }.to raise_error(ArgumentError, /on_missing_secret must be one of/)
-      expect { middleware(secret: 42) }.to raise_error(ArgumentError, /secret must be a String or respond to #call/)
+      expect { middleware(secret: 42) }.to raise_error(TypeError, /secret must be a String or respond to #call/)
     end
   end
 
@@ -418,7 +418,7 @@ RSpec.describe "Chatwoot glue without Rails" do
       expect(ok).to be_success
       expect(calls).to eq([[:inbox, { id: 1, event: "message_created" }, 502], [:bot, { "id" => 2, "event" => "message_updated" }, 502]])
       expect(log.string.lines.grep(%r{webhook to http://127\.0\.0\.1:\d+/down failed: HTTP 502}).size).to eq(3)
-      expect(log.string.lines.grep(%r{webhook to http://127\.0\.0\.1:\d+/down\?\[REDACTED\] failed: HTTP 502}).size).to eq(1)
+      expect(log.string.lines.grep(%r{webhook to http://127\.0\.0\.1:\d+/down\?token=\[REDACTED\] failed: HTTP 502}).size).to eq(1)
       expect(log.string).not_to include("inbox-s3cret")
       expect(log.string).not_to include("t0ken") # the query is redacted
     end
