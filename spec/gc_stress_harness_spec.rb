@@ -9,7 +9,7 @@ RSpec.describe GCStress do
     release = Queue.new
     holder = Thread.new { described_class.around { inside << true; release.pop } }
     inside.pop
-    workers = Array.new(8) { Thread.new { 50.times { described_class.around { Thread.pass } } } }
+    workers = Array.new(8) { Thread.new { 20.times { described_class.around { Thread.pass } } } }
     workers.each(&:join)
     expect(GC.stress).to be_truthy # the holder is still inside
     release << true

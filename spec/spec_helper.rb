@@ -25,6 +25,7 @@ RSpec.configure do |config|
   # for why the switch is a counter.
   if ENV["GC_STRESS"] == "1"
     GCStress.wrap_native_methods(Integrations::Native)
+    config.before { GCStress.new_example! }
     config.after(:suite) do
       raise "GC.stress was left on (depth #{GCStress.depth}): the harness leaked it" if GC.stress || GCStress.depth != 0
     end

@@ -11,23 +11,39 @@
 # Two strengths. A full collection at every allocation (GC.stress = true) costs tens of ms a
 # collection in a process this size; a minor one (GC.stress = 1: "no major GC") about a hundredth of
 # that. The objects a native call can lose are the young ones it creates itself, which a minor
-# collection frees just the same, so every call runs under minor stress, and the first FULL_CALLS
-# calls of each native method in the run under full stress, which also frees old objects.
+# collection frees just the same. So the first FULL_CALLS calls of each native method in the run
+# are under full stress (which also frees old objects), and in every example the first
+# CALLS_PER_EXAMPLE calls of each native method under minor stress. Calls past that in one example
+# (a loop over a thousand random inputs) take the code paths its first calls took, and run
+# unstressed, which keeps the phase within minutes.
 module GCStress
   LOCK = Mutex.new
   MINOR = 0x01 # GC.stress flag: collect at every allocation, minor collections only
   FULL_CALLS = Integer(ENV.fetch("GC_STRESS_FULL_CALLS", "3"))
+  CALLS_PER_EXAMPLE = Integer(ENV.fetch("GC_STRESS_CALLS_PER_EXAMPLE", "25"))
   @depth = 0
   @calls = Hash.new(0)
+  @example_calls = Hash.new(0)
 
   class << self
     attr_reader :depth
 
+    # Called before each example: its first calls of each native method are stressed again.
+    def new_example!
+      LOCK.synchronize { @example_calls.clear }
+    end
+
     def around(name = nil)
       Thread.handle_interrupt(Object => :never) do
         LOCK.synchronize do
-          full = name && (@calls[name] += 1) <= FULL_CALLS
-          GC.stress = full ? true : MINOR if (@depth += 1) == 1
+          if (@depth += 1) == 1
+            GC.stress =
+              if name.nil? then MINOR
+              elsif (@calls[name] += 1) <= FULL_CALLS then true
+              elsif (@example_calls[name] += 1) <= CALLS_PER_EXAMPLE then MINOR
+              else false
+              end
+          end
         end
         begin
           Thread.handle_interrupt(Object => :immediate) { yield }
