@@ -73,10 +73,13 @@ RSpec.describe "Integrations::Native under hostile conditions" do
         n.dispatch(endpoints: endpoints, payload: { "x" => 1 })
         Dir.children("/proc/self/fd").size
       end
-      2.times { fds.call } # let the connection pool fill
-      settled = fds.call
-      after_many = Array.new(10) { fds.call }.max
-      expect(after_many - settled).to be <= 5
+      before = Dir.children("/proc/self/fd").size
+      # The pool keeps at most one connection per endpoint in flight here (50, under max_concurrency
+      # 64), however the rounds interleave on a busy machine; a leak of even one descriptor a round
+      # would pass that bound within the 30 rounds. (Comparing rounds with each other flaked: the
+      # pool opens a new connection when a request finds none idle, and how many depends on timing.)
+      peak = Array.new(30) { fds.call }.max
+      expect(peak - before).to be <= endpoints.size + 10
     ensure
       receiver&.stop
     end
