@@ -100,6 +100,40 @@ RSpec.describe "Integrations::Native::Rack::VerifySignature" do
     expect(last_response.status).to eq(401)
   end
 
+  it "accepts Svix's svix-id/-timestamp/-signature on a :standard route, svix-* first as the svix library reads them" do
+    ts = Time.now.to_i
+    signature = n::Signature.sign_standard(secret: "std-secret", id: "msg_svix", timestamp: ts, body: body)
+    post "/webhooks/std/1", body, "HTTP_SVIX_ID" => "msg_svix", "HTTP_SVIX_TIMESTAMP" => ts.to_s, "HTTP_SVIX_SIGNATURE" => signature
+    expect(last_response.status).to eq(200), last_response.body
+    # Mixed families, header by header; a svix-* header wins over its webhook-* twin.
+    post "/webhooks/std/1", body, "HTTP_SVIX_ID" => "msg_svix", "HTTP_WEBHOOK_TIMESTAMP" => ts.to_s, "HTTP_SVIX_SIGNATURE" => signature
+    expect(last_response.status).to eq(200), last_response.body
+    post "/webhooks/std/1", body, "HTTP_SVIX_ID" => "msg_other", "HTTP_WEBHOOK_ID" => "msg_svix",
+                                  "HTTP_SVIX_TIMESTAMP" => ts.to_s, "HTTP_SVIX_SIGNATURE" => signature
+    expect(JSON.parse(last_response.body)["reason"]).to eq("mismatch")
+    expect(seen.map { |s| s[:verified] }).to eq(%i[standard standard])
+  end
+
+  it "verifies Twilio forms with repeated names from the raw body, values sorted and deduplicated as Twilio signs them" do
+    url = "http://example.org/webhooks/twilio"
+    raw = "To=%2B1415&MediaUrl=https%3A%2F%2Fm%2F2&MediaUrl=https%3A%2F%2Fm%2F1&MediaUrl=https%3A%2F%2Fm%2F2&NumMedia=2"
+    data = "#{url}MediaUrlhttps://m/1MediaUrlhttps://m/2NumMedia2To+1415"
+    signature = Base64.strict_encode64(OpenSSL::HMAC.digest("SHA1", "twilio-token", data))
+    post "/webhooks/twilio", raw, "CONTENT_TYPE" => "application/x-www-form-urlencoded", "HTTP_X_TWILIO_SIGNATURE" => signature
+    expect(last_response.status).to eq(200), last_response.body
+    # Dropping one of the distinct values changes what was signed.
+    post "/webhooks/twilio", raw.sub("&MediaUrl=https%3A%2F%2Fm%2F1", ""),
+         "CONTENT_TYPE" => "application/x-www-form-urlencoded", "HTTP_X_TWILIO_SIGNATURE" => signature
+    expect(JSON.parse(last_response.body)["reason"]).to eq("mismatch")
+    # SharedKey webhooks: HMAC-SHA256, named by the signature-settings header.
+    sha256 = Base64.strict_encode64(OpenSSL::HMAC.digest("SHA256", "twilio-token", data))
+    post "/webhooks/twilio", raw, "CONTENT_TYPE" => "application/x-www-form-urlencoded", "HTTP_X_TWILIO_SIGNATURE" => sha256,
+                                  "HTTP_X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS" => "key=webhooks_sharedkey_1,algorithm=HMAC_SHA256"
+    expect(last_response.status).to eq(200), last_response.body
+    post "/webhooks/twilio", raw, "CONTENT_TYPE" => "application/x-www-form-urlencoded", "HTTP_X_TWILIO_SIGNATURE" => sha256
+    expect(JSON.parse(last_response.body)["reason"]).to eq("mismatch")
+  end
+
   it "passes other paths through untouched and refuses oversized bodies" do
     post "/elsewhere", "anything"
     expect(last_response.status).to eq(200)

@@ -69,6 +69,25 @@ RSpec.describe Integrations::Native::Signature do
       expect(reason_of { sig.verify_standard!(**args, signature: expected, id: "msg_2") }).to eq(:mismatch)
     end
 
+    it "reads secrets as the official libraries do: unpadded, with a trailing newline, or without whsec_" do
+      key = "0123456789abcdefghijklm" # 23 bytes: base64 with one "=" of padding
+      mac = Base64.strict_encode64(OpenSSL::HMAC.digest("SHA256", key, "id1.#{ts}.#{body}"))
+      encoded = Base64.strict_encode64(key)
+      ["whsec_#{encoded}", "whsec_#{encoded.delete("=")}", "whsec_#{encoded}\n", encoded, encoded.delete("=")].each do |secret|
+        expect(sig.sign_standard(secret: secret, id: "id1", timestamp: ts, body: body)).to eq("v1,#{mac}"), secret.inspect
+        expect(sig.verify_standard(secret: secret, id: "id1", timestamp: ts, body: body, signature: "v1,#{mac}", now: ts)).to be(true)
+      end
+      expect { sig.sign_standard(secret: "whsec_", id: "id1", timestamp: ts, body: body) }.to raise_error(ArgumentError)
+    end
+
+    it "accepts only the canonical timestamp spelling the libraries sign" do
+      mac = sig.sign_standard(secret: "raw-key", id: "id1", timestamp: ts, body: body)
+      ["0#{ts}", "#{ts}.0", " #{ts}"].each do |spelling|
+        expect(reason_of { sig.verify_standard!(secret: "raw-key", id: "id1", timestamp: spelling, body: body, signature: mac, now: ts) })
+          .to eq(:malformed), spelling.inspect
+      end
+    end
+
     it "matches OpenSSL for raw (non-whsec) secrets and refuses an invalid whsec secret" do
       mac = Base64.strict_encode64(OpenSSL::HMAC.digest("SHA256", "raw-key", "id1.#{ts}.#{body}"))
       expect(sig.verify_standard(secret: "raw-key", id: "id1", timestamp: ts, body: body, signature: "v1,#{mac}", now: ts)).to be(true)

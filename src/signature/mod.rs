@@ -26,5 +26,5 @@ pub use request_path::{
 pub use slack::verify_slack;
 pub use standard::{sign_standard, standard_key, verify_standard};
 pub use stripe::verify_stripe;
-pub use timestamp::{check_window, now_unix, parse_unix_seconds};
-pub use twilio::{verify_twilio, TwilioContent};
+pub use timestamp::{check_window, now_unix, parse_canonical_seconds, parse_unix_seconds};
+pub use twilio::{parse_form, verify_twilio, verify_twilio_with, TwilioAlgorithm, TwilioContent};

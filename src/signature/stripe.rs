@@ -1,5 +1,11 @@
 //! Stripe: `Stripe-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "t.body")>[,v1=…]`.
 //! Any `v1` may match (secret rotation); `v0` and unknown keys are ignored.
+//!
+//! The header is read as Stripe's own verifier reads it: items split on `,` and taken as they are
+//! (so `t=…, v1=…`, with a space, has no `v1`), the first `t=` counts, and the timestamp is signed
+//! as the number it is (`t=0170…` signs `170…`). Unlike Stripe's past-only check, the window is
+//! two-sided: a timestamp far in the future would let a captured request be replayed until then,
+//! and Stripe never sends one (clock skew stays within the tolerance).
 
 use super::mac::{matched, verify_hex};
 use super::timestamp::{check_window, parse_unix_seconds};
@@ -12,28 +18,35 @@ pub fn verify_stripe(
     tolerance: u64,
     now: i64,
 ) -> Result<(), Failure> {
-    let header = header.trim_ascii();
-    if header.is_empty() {
+    if header.trim_ascii().is_empty() {
         return Err(Failure::Missing);
     }
     let mut timestamp: Option<&[u8]> = None;
     let mut signatures = Vec::new();
     for item in header.split(|b| *b == b',') {
-        let item = item.trim_ascii();
-        if let Some(t) = item.strip_prefix(b"t=") {
-            timestamp = Some(t);
-        } else if let Some(v1) = item.strip_prefix(b"v1=") {
-            signatures.push(v1);
+        let (key, value) = match item.iter().position(|b| *b == b'=') {
+            Some(at) => (&item[..at], Some(&item[at + 1..])),
+            None => (item, None),
+        };
+        match (key, value) {
+            // Stripe's verifier fails on a `t` item without a value.
+            (b"t", None) if timestamp.is_none() => return Err(Failure::Malformed),
+            (b"t", Some(t)) if timestamp.is_none() => timestamp = Some(t),
+            (b"v1", Some(v1)) => signatures.push(v1),
+            _ => {}
         }
     }
     let timestamp = timestamp.ok_or(Failure::Malformed)?;
     if signatures.is_empty() {
         return Err(Failure::Malformed);
     }
-    check_window(parse_unix_seconds(timestamp)?, now, tolerance)?;
+    let seconds = parse_unix_seconds(timestamp)?;
+    check_window(seconds, now, tolerance)?;
+    let mut digits = itoa::Buffer::new();
+    let signed = digits.format(seconds).as_bytes();
     // Every candidate is checked, so timing does not tell which one matched.
     let any = signatures.iter().fold(false, |any, sig| {
-        verify_hex(secret, &[timestamp, b".", body], sig) | any
+        verify_hex(secret, &[signed, b".", body], sig) | any
     });
     matched(any)
 }
@@ -56,7 +69,21 @@ mod tests {
             ),
             Ok(())
         );
-        assert_eq!(v(format!("t=1700000000, v1={sig}"), 1_700_000_000), Ok(()));
+        // As Stripe's verifier: a space after the comma hides the v1; leading zeros sign the
+        // number; the first t= counts.
+        assert_eq!(
+            v(format!("t=1700000000, v1={sig}"), 1_700_000_000),
+            Err(Failure::Malformed)
+        );
+        assert_eq!(v(format!("t=01700000000,v1={sig}"), 1_700_000_000), Ok(()));
+        assert_eq!(
+            v(format!("t=1700000000,t=1700000001,v1={sig}"), 1_700_000_000),
+            Ok(())
+        );
+        assert_eq!(
+            v(format!("t=1700000001,t=1700000000,v1={sig}"), 1_700_000_000),
+            Err(Failure::Mismatch)
+        );
         assert_eq!(
             v("t=1700000000,v1=deadbeef".into(), 1_700_000_000),
             Err(Failure::Mismatch)

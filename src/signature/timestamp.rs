@@ -16,6 +16,17 @@ pub fn parse_unix_seconds(text: &[u8]) -> Result<i64, Failure> {
     Ok(text.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0')))
 }
 
+/// A timestamp in its one canonical spelling: digits without a leading zero. For schemes whose
+/// libraries sign the number rather than the text (Standard Webhooks), so any other spelling would
+/// have us sign other bytes than the sender did.
+pub fn parse_canonical_seconds(text: &[u8]) -> Result<i64, Failure> {
+    let seconds = parse_unix_seconds(text)?;
+    if text.len() > 1 && text[0] == b'0' {
+        return Err(Failure::Malformed);
+    }
+    Ok(seconds)
+}
+
 /// `Ok` when `timestamp` lies within `tolerance` seconds of `now`, before or after.
 pub fn check_window(timestamp: i64, now: i64, tolerance: u64) -> Result<(), Failure> {
     let distance = timestamp.abs_diff(now);
@@ -79,6 +90,14 @@ mod tests {
                 "{junk:?}"
             );
         }
+    }
+
+    #[test]
+    fn canonical_refuses_leading_zeros() {
+        assert_eq!(parse_canonical_seconds(b"0"), Ok(0));
+        assert_eq!(parse_canonical_seconds(b"10"), Ok(10));
+        assert_eq!(parse_canonical_seconds(b"010"), Err(Failure::Malformed));
+        assert_eq!(parse_canonical_seconds(b""), Err(Failure::Missing));
     }
 
     #[test]

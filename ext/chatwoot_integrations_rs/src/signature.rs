@@ -2,7 +2,7 @@
 //! The Ruby face (lib/integrations/native/signature.rb) owns keyword arguments and type checks,
 //! then calls these positional `_native_*` functions.
 
-use chatwoot_integrations::signature::{self as sig, Failure, TwilioContent};
+use chatwoot_integrations::signature::{self as sig, Failure, TwilioAlgorithm, TwilioContent};
 use magnus::{function, prelude::*, RArray, RModule, RString, Ruby, Symbol};
 
 use crate::errors;
@@ -158,8 +158,10 @@ fn check_base64(
     )
 }
 
-/// `_native_check_twilio(auth_token, url, params, body, signature)` → nil or the reason; `params`
-/// is `[[name, [value, …]], …]` for form requests, `body` the raw body for JSON ones (else nil).
+/// `_native_check_twilio(auth_token, url, params, body, signature, settings)` → nil or the reason;
+/// `params` is `[[name, [value, …]], …]` for form requests, `body` the raw body for JSON ones (else
+/// nil), `settings` the `X-Twilio-Webhooks-Signature-Settings` value ("" when absent), which picks
+/// HMAC-SHA256 for SharedKey webhooks.
 fn check_twilio(
     ruby: &Ruby,
     auth_token: RString,
@@ -167,9 +169,13 @@ fn check_twilio(
     params: RArray,
     body: Option<RString>,
     signature: RString,
+    settings: RString,
 ) -> RbResult<Option<Symbol>> {
     guard(ruby, || {
         let Ok(url) = String::from_utf8(owned(url)) else {
+            return Ok(Some(ruby.to_symbol("malformed")));
+        };
+        let Some(algorithm) = TwilioAlgorithm::from_settings(&owned(settings)) else {
             return Ok(Some(ruby.to_symbol("malformed")));
         };
         let mut pairs = Vec::with_capacity(params.len());
@@ -185,11 +191,27 @@ fn check_twilio(
         let outcome = match body {
             Some(body) => {
                 let body = owned(body);
-                sig::verify_twilio(&token, &url, TwilioContent::Body(&body), &signature)
+                let content = TwilioContent::Body(&body);
+                sig::verify_twilio_with(algorithm, &token, &url, content, &signature)
             }
-            None => sig::verify_twilio(&token, &url, TwilioContent::Params(&pairs), &signature),
+            None => {
+                let content = TwilioContent::Params(&pairs);
+                sig::verify_twilio_with(algorithm, &token, &url, content, &signature)
+            }
         };
         Ok(reason(ruby, outcome))
+    })
+}
+
+/// `_native_parse_form(body)` → `[[name, [value, …]], …]`: a form body as Twilio signs it (see the
+/// core's `parse_form`), for the middleware, which must not rely on the framework's parser.
+fn parse_form(ruby: &Ruby, body: RString) -> RbResult<RArray> {
+    guard(ruby, || {
+        let params = with_bytes([body], |[body]| sig::parse_form(body));
+        Ok(ruby.ary_from_iter(params.iter().map(|(name, values)| {
+            let values = ruby.ary_from_iter(values.iter().map(|v| ruby.str_from_slice(v)));
+            ruby.ary_from_iter([ruby.str_from_slice(name).as_value(), values.as_value()])
+        })))
     })
 }
 
@@ -281,7 +303,8 @@ pub fn init(ruby: &Ruby) -> RbResult<()> {
     module.define_singleton_method("_native_check_standard", function!(check_standard, 7))?;
     module.define_singleton_method("_native_check_hub", function!(check_hub, 3))?;
     module.define_singleton_method("_native_check_base64", function!(check_base64, 3))?;
-    module.define_singleton_method("_native_check_twilio", function!(check_twilio, 5))?;
+    module.define_singleton_method("_native_check_twilio", function!(check_twilio, 6))?;
+    module.define_singleton_method("_native_parse_form", function!(parse_form, 1))?;
     module.define_singleton_method("_native_check_linear", function!(check_linear, 5))?;
     module.define_singleton_method("_native_check_stripe", function!(check_stripe, 5))?;
     module.define_singleton_method("_native_request_paths", function!(request_paths, 2))?;

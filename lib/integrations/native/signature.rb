@@ -36,7 +36,9 @@ module Integrations
         end
 
         # Standard Webhooks' webhook-signature value: "v1,<base64 HMAC-SHA256 of "id.ts.body">".
-        # A whsec_ secret is base64-decoded first (an invalid one raises ArgumentError).
+        # The secret is read as the official libraries read it: surrounding white space dropped,
+        # the base64 after an optional whsec_ decoded, padded or not (a whsec_ secret that is not
+        # base64 raises ArgumentError; a prefix-less one that is not base64 is used as raw bytes).
         def sign_standard(secret:, id:, timestamp:, body:)
           _native_sign_standard(Arguments.string!("secret", secret), Arguments.string!("id", id),
                                 Arguments.timestamp_text!("timestamp", timestamp), Arguments.string!("body", body))
@@ -87,14 +89,17 @@ module Integrations
           verified!(base64_failure(secret, body, signature))
         end
 
-        # Twilio X-Twilio-Signature. params: the POST parameters (Hash), or the raw JSON body (String),
-        # in which case the URL's bodySHA256 must be the body's SHA-256. url: the full URL Twilio called.
-        def verify_twilio(auth_token:, url:, signature:, params: {})
-          twilio_failure(auth_token, url, params, signature).nil?
+        # Twilio X-Twilio-Signature. params: the POST parameters (Hash; an Array value for a repeated
+        # name), or the raw JSON body (String), in which case the URL's bodySHA256 must be the body's
+        # SHA-256. url: the full URL Twilio called. signature_settings: the
+        # X-Twilio-Webhooks-Signature-Settings header, whose algorithm=HMAC_SHA256 (SharedKey
+        # webhooks; auth_token is then the SharedKey secret) selects HMAC-SHA256 over HMAC-SHA1.
+        def verify_twilio(auth_token:, url:, signature:, params: {}, signature_settings: nil)
+          twilio_failure(auth_token, url, params, signature, signature_settings).nil?
         end
 
-        def verify_twilio!(auth_token:, url:, signature:, params: {})
-          verified!(twilio_failure(auth_token, url, params, signature))
+        def verify_twilio!(auth_token:, url:, signature:, params: {}, signature_settings: nil)
+          verified!(twilio_failure(auth_token, url, params, signature, signature_settings))
         end
 
         # Linear: Linear-Signature (hex HMAC of the raw body); the body's webhookTimestamp (ms) within tolerance.
@@ -181,18 +186,19 @@ module Integrations
           _native_check_base64(secret, body, signature)
         end
 
-        def twilio_failure(auth_token, url, params, signature)
+        def twilio_failure(auth_token, url, params, signature, settings)
           token = Arguments.string!("auth_token", auth_token)
           url = Arguments.string!("url", url)
           signature = Arguments.optional_string!("signature", signature)
+          settings = Arguments.optional_string!("signature_settings", settings) || ""
           pairs = twilio_pairs(params)
           return :missing if signature.nil?
           return :malformed if pairs == :malformed
 
           if String === params
-            _native_check_twilio(token, url, [], params, signature)
+            _native_check_twilio(token, url, [], params, signature, settings)
           else
-            _native_check_twilio(token, url, pairs, nil, signature)
+            _native_check_twilio(token, url, pairs, nil, signature, settings)
           end
         end
 

@@ -124,9 +124,9 @@ module Integrations
               Signature.verify_slack!(signing_secret: secret, body: body, timestamp: header(request, "X-Slack-Request-Timestamp"),
                                       signature: header(request, "X-Slack-Signature"), **@window)
             when :standard
-              Signature.verify_standard!(secret: secret, body: body, id: header(request, "webhook-id"),
-                                         timestamp: header(request, "webhook-timestamp"),
-                                         signature: header(request, "webhook-signature"), **@window)
+              Signature.verify_standard!(secret: secret, body: body, id: standard_header(request, "id"),
+                                         timestamp: standard_header(request, "timestamp"),
+                                         signature: standard_header(request, "signature"), **@window)
             when :hub
               Signature.verify_hub!(secret, body, header(request, "X-Hub-Signature-256") || header(request, "X-Hub-Signature"))
             when :base64
@@ -154,23 +154,22 @@ module Integrations
           String === value ? value : nil
         end
 
-        # Twilio signs the URL it called and the form parameters, read flat from the raw body as
-        # Twilio's own validators do (a name like `a[b]` stays one name), or the JSON body.
+        # Standard Webhooks headers, or Svix's svix-id/-timestamp/-signature, which the svix library
+        # reads first, header by header, falling back to webhook-*.
+        def standard_header(request, part)
+          header(request, "svix-#{part}") || header(request, "webhook-#{part}")
+        end
+
+        # Twilio signs the URL it called and the form parameters, parsed from the raw body natively
+        # (every value of a repeated name kept; a name like `a[b]` stays one name), or the JSON
+        # body; the signature-settings header selects HMAC-SHA256 for SharedKey webhooks.
         def verify_twilio!(request, secret, body)
           url = @url ? @url.call(request) : original_url(request)
           return false unless String === url
 
-          params =
-            if request.media_type == "application/json"
-              body
-            else
-              begin
-                ::Rack::Utils.parse_query(body)
-              rescue ArgumentError, TypeError, RangeError
-                return false # percent-encoding that does not decode, too many parameters
-              end
-            end
-          Signature.verify_twilio!(auth_token: secret, url: url, params: params, signature: header(request, "X-Twilio-Signature"))
+          params = request.media_type == "application/json" ? body : Signature._native_parse_form(body).to_h
+          Signature.verify_twilio!(auth_token: secret, url: url, params: params, signature: header(request, "X-Twilio-Signature"),
+                                   signature_settings: header(request, "X-Twilio-Webhooks-Signature-Settings"))
         end
 
         # The URL as the client sent it: inside a mounted Rails engine the router has moved part of
