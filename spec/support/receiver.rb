@@ -4,6 +4,7 @@ require "webrick"
 require "socket"
 require "tmpdir"
 require "fileutils"
+require_relative "record_log"
 
 # A real HTTP receiver on 127.0.0.1 (WEBrick) that runs in a forked child process, so nothing the
 # test process does can slow it down: not GC.stress (process-wide, see spec_helper.rb), not a
@@ -53,7 +54,7 @@ class TestReceiver
 
   # The requests answered so far, in arrival order.
   def received
-    read_records(@log_path).sort_by(&:index)
+    RecordLog.read(@log_path).map { |fields| Request.new(**fields) }.sort_by(&:index)
   end
 
   # How many requests have arrived (answered or not).
@@ -121,8 +122,7 @@ class TestReceiver
                             body: String.new(req.body.to_s, encoding: Encoding::UTF_8), index: index, arrived_at: arrived_at)
       status, headers, body = answer(request, index)
       request.finished_at = now
-      record = Marshal.dump(request.to_h)
-      lock.synchronize { log.syswrite([record.bytesize].pack("N") + record) }
+      lock.synchronize { RecordLog.append(log, request.to_h) }
       res.status = status
       headers.each { |k, v| res[k] = v }
       res.body = body
@@ -141,22 +141,6 @@ class TestReceiver
 
   def now
     Process.clock_gettime(Process::CLOCK_MONOTONIC)
-  end
-
-  def read_records(path)
-    return [] unless File.exist?(path)
-
-    data = File.binread(path)
-    records = []
-    offset = 0
-    while offset + 4 <= data.bytesize
-      size = data.byteslice(offset, 4).unpack1("N")
-      break if offset + 4 + size > data.bytesize # a record still being written
-
-      records << Request.new(**Marshal.load(data.byteslice(offset + 4, size))) # rubocop:disable Security/MarshalLoad
-      offset += 4 + size
-    end
-    records
   end
 end
 

@@ -3,6 +3,7 @@
 require "socket"
 require "tmpdir"
 require "fileutils"
+require_relative "../../support/record_log"
 
 # A loopback HTTP listener that shows what TestReceiver (WEBrick) cannot: every TCP connection it
 # accepts, and each request's target exactly as it was sent (WEBrick decodes the path and resolves
@@ -54,20 +55,7 @@ class RawListener
   end
 
   def requests
-    path = File.join(@dir, "requests")
-    return [] unless File.exist?(path)
-
-    data = File.binread(path)
-    found = []
-    offset = 0
-    while offset + 4 <= data.bytesize
-      size = data.byteslice(offset, 4).unpack1("N")
-      break if offset + 4 + size > data.bytesize
-
-      found << Request.new(**Marshal.load(data.byteslice(offset + 4, size))) # rubocop:disable Security/MarshalLoad
-      offset += 4 + size
-    end
-    found
+    RecordLog.read(File.join(@dir, "requests")).map { |fields| Request.new(**fields) }
   end
 
   def stop
@@ -121,8 +109,7 @@ class RawListener
     body = body.to_s
     body << client.readpartial(65_536) while body.bytesize < headers["content-length"].to_i
     request = Request.new(method: method, target: target, headers: headers, body: body)
-    record = Marshal.dump(request.to_h)
-    @lock.synchronize { @requests_log.syswrite([record.bytesize].pack("N") + record) }
+    @lock.synchronize { RecordLog.append(@requests_log, request.to_h) }
     status, extra, text = @responder.call(request)
     response = +"HTTP/1.1 #{status} X\r\nContent-Length: #{text.bytesize}\r\nConnection: close\r\n"
     extra.each { |name, value| response << "#{name}: #{value}\r\n" }
