@@ -10,8 +10,9 @@ module Integrations
     #   Payload.webhook(event, data)     # Chatwoot's webhook body: data with "event" merged at the top
     #
     # Failures raise SerializationError naming where (`payload.messages[3].content`) and what: invalid
-    # UTF-8, NaN/Infinity (JSON mode), nesting deeper than max_nesting, a reference cycle, or a to_s /
-    # as_json that raised (that exception is the cause).
+    # UTF-8, NaN/Infinity (JSON mode), nesting deeper than max_nesting, a reference cycle, or a to_s / as_json that raised a StandardError (the cause). What is
+    # not a StandardError (Interrupt, SignalException, SystemExit, Thread#kill, throw, Timeout) goes
+    # through untouched, as with JSON.generate.
     module Payload
       DEFAULT_MAX_NESTING = 100
 

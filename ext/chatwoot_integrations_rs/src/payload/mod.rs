@@ -11,13 +11,15 @@ use magnus::{function, prelude::*, Error, RModule, RString, Ruby, TryConvert, Va
 use crate::errors;
 use crate::helpers::{panic::guard, RbResult};
 use strings::Encodings;
-use walker::Walker;
+use walker::{WalkError, Walker};
 
 /// Room for a typical webhook body from the start (Chatwoot's message_created is 2-4 KB).
 const INITIAL_CAPACITY: usize = 4096;
 
 /// `_native_dump(obj, rails, max_nesting, root)` → the JSON String, or `[message, cause]` on failure
-/// (the Ruby face raises SerializationError with that cause). `rails` is taken by truthiness.
+/// (the Ruby face raises SerializationError with that cause). `rails` is taken by truthiness. What
+/// is not a StandardError (an interrupt, a throw, Thread#kill) is not a failure: it is raised (or
+/// resumed) from here exactly as a callback met it.
 fn dump(
     ruby: &Ruby,
     obj: Value,
@@ -55,7 +57,10 @@ fn dump(
                 let json = unsafe { std::str::from_utf8_unchecked(&walker.out) };
                 Ok(ruby.str_new(json).as_value())
             }
-            Err(e) => {
+            // Before any other call into Ruby: a pending throw or Thread#kill lives in Ruby's
+            // error info until it is resumed.
+            Err(WalkError::Interrupted(e)) => Err(e),
+            Err(WalkError::Invalid(e)) => {
                 let cause = walker
                     .raised
                     .take()
