@@ -19,6 +19,7 @@ use magnus::rb_sys::{AsRawValue, FromRawValue};
 use magnus::{prelude::*, Error, Fixnum, Float, RArray, RHash, RString, Ruby, Symbol, Value};
 use rb_sys::ruby_value_type as T;
 
+use super::stack::StackCheck;
 use super::strings::{string_meta, Encodings, CR_7BIT, CR_VALID};
 use crate::helpers::hash::each_entry_without_ruby;
 
@@ -40,6 +41,7 @@ pub struct Walker<'r> {
     /// How many Hashes are being iterated without `rb_protect` around this point: while any is,
     /// nothing may call Ruby.
     pub unprotected: usize,
+    pub stack: StackCheck,
 }
 
 /// Why a step stopped. (Two variants, one boxed: a step's result fits in registers and takes the
@@ -209,27 +211,37 @@ impl<'r> Walker<'r> {
     }
 
     fn enter(&mut self, container: rb_sys::VALUE) -> Step {
-        if self.open.len() >= self.max_nesting {
-            // Only now is the path searched for a repeat: a cycle always ends up this deep, and
-            // checking here costs nothing on the way.
-            // The path is reported up to the first container met a second time: where the cycle closes.
-            let mut path = self.open.clone();
-            path.push(container);
-            let repeat = (1..path.len()).find(|&j| path[..j].contains(&path[j]));
-            return Err(match repeat {
-                Some(j) => {
-                    SerializeError::new("reference cycle (a Hash or Array that contains itself)")
-                        .keep_outermost(j)
-                }
-                None => SerializeError::new(format!(
-                    "nesting deeper than max_nesting ({})",
-                    self.max_nesting
-                )),
+        let too_deep = if self.open.len() >= self.max_nesting {
+            format!("nesting deeper than max_nesting ({})", self.max_nesting)
+        } else if self.stack.exhausted() {
+            format!(
+                "nesting deeper than the stack of this thread or Fiber allows ({} levels)",
+                self.open.len()
+            )
+        } else {
+            self.open.push(container);
+            return Ok(());
+        };
+        // Only now is the path searched for a repeat: a cycle always ends up this deep, and
+        // checking here costs nothing on the way.
+        Err(match self.first_repeat(container) {
+            // Reported up to the first container met a second time: where the cycle closes.
+            Some(j) => {
+                SerializeError::new("reference cycle (a Hash or Array that contains itself)")
+                    .keep_outermost(j)
             }
-            .into());
+            None => SerializeError::new(too_deep),
         }
-        self.open.push(container);
-        Ok(())
+        .into())
+    }
+
+    /// The depth at which the open containers, then `next`, first repeat one (a reference cycle).
+    fn first_repeat(&self, next: rb_sys::VALUE) -> Option<usize> {
+        let mut seen = std::collections::HashSet::with_capacity(self.open.len() + 1);
+        self.open
+            .iter()
+            .chain(std::iter::once(&next))
+            .position(|container| !seen.insert(*container))
     }
 
     fn hash(&mut self, h: RHash) -> Step {
