@@ -178,6 +178,22 @@ RSpec.describe Integrations::Native::Payload do
     it "refuses a bad max_nesting" do
       expect { described_class.dump([], max_nesting: 0) }.to raise_error(ArgumentError, /max_nesting/)
       expect { described_class.dump([], max_nesting: "100") }.to raise_error(ArgumentError, /max_nesting/)
+      expect { described_class.dump([], max_nesting: 10_001) }
+        .to raise_error(ArgumentError, "max_nesting must be an Integer from 1 to 10000, got 10001")
+      # Named by class, without calling inspect (a callback like any other).
+      odd = Object.new
+      def odd.inspect = raise("inspect must not run")
+      expect { described_class.dump([], max_nesting: odd) }
+        .to raise_error(ArgumentError, "max_nesting must be an Integer from 1 to 10000, got a Object")
+      expect { described_class.webhook("e", {}, max_nesting: nil) }
+        .to raise_error(ArgumentError, "max_nesting must be an Integer from 1 to 10000, got nil")
+    end
+
+    it "shortens the path of a failure thousands of levels deep to a line" do
+      deep = nested(5_000)
+      expect { described_class.dump(deep, max_nesting: 5_000) }.to raise_error(Integrations::Native::SerializationError) { |e|
+        expect(e.message).to eq("at payload#{"[0]" * 16}…(4976 more)…#{"[0]" * 8}: nesting deeper than max_nesting (5000)")
+      }
     end
   end
 

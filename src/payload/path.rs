@@ -3,6 +3,12 @@
 
 use std::fmt;
 
+/// A path deeper than this many segments is shown by its outermost and innermost ones with the
+/// count of those left out between: a payload nested thousands deep fails with a message of a line,
+/// not of tens of kilobytes.
+const SHOWN_OUTER: usize = 16;
+const SHOWN_INNER: usize = 8;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PathSegment {
     Key(String),
@@ -43,8 +49,19 @@ impl SerializeError {
     /// The path from `root`, e.g. `data.messages[3].content` or `data["a key"]`.
     pub fn path(&self, root: &str) -> String {
         let mut path = root.to_string();
-        let keep = self.keep_outermost.unwrap_or(usize::MAX);
-        for segment in self.reversed_path.iter().rev().take(keep) {
+        let shown = self
+            .reversed_path
+            .len()
+            .min(self.keep_outermost.unwrap_or(usize::MAX));
+        let left_out = shown.saturating_sub(SHOWN_OUTER + SHOWN_INNER);
+        let segments = self.reversed_path.iter().rev().take(shown);
+        for (i, segment) in segments.enumerate() {
+            if left_out > 0 && (SHOWN_OUTER..SHOWN_OUTER + left_out).contains(&i) {
+                if i == SHOWN_OUTER {
+                    path.push_str(&format!("…({left_out} more)…"));
+                }
+                continue;
+            }
             match segment {
                 PathSegment::Index(i) => path.push_str(&format!("[{i}]")),
                 PathSegment::Key(k)
@@ -94,5 +111,27 @@ mod tests {
             .within(PathSegment::Key("a".into()))
             .keep_outermost(1);
         assert_eq!(cycle.path("payload"), "payload.a");
+    }
+
+    #[test]
+    fn deep_paths_are_shortened_in_the_middle() {
+        let deep = |n: usize| {
+            (0..n).fold(SerializeError::new("x"), |e, i| {
+                e.within(PathSegment::Index(n - 1 - i))
+            })
+        };
+        let shown = SHOWN_OUTER + SHOWN_INNER;
+        let full: String = (0..shown).map(|i| format!("[{i}]")).collect();
+        assert_eq!(deep(shown).path("p"), format!("p{full}"));
+        let outer: String = (0..SHOWN_OUTER).map(|i| format!("[{i}]")).collect();
+        let inner: String = (10_000 - SHOWN_INNER..10_000)
+            .map(|i| format!("[{i}]"))
+            .collect();
+        assert_eq!(
+            deep(10_000).path("p"),
+            format!("p{outer}…({} more)…{inner}", 10_000 - shown)
+        );
+        // A cycle's path is cut where it closes first, then shortened.
+        assert_eq!(deep(10_000).keep_outermost(3).path("p"), "p[0][1][2]");
     }
 }

@@ -10,11 +10,14 @@ module Integrations
     #   Payload.webhook(event, data)     # Chatwoot's webhook body: data with "event" merged at the top
     #
     # Failures raise SerializationError naming where (`payload.messages[3].content`) and what: invalid
-    # UTF-8, NaN/Infinity (JSON mode), nesting deeper than max_nesting, a reference cycle, or a to_s /
-    # as_json that raised (that exception is the cause).
+    # UTF-8, NaN/Infinity (JSON mode), nesting deeper than max_nesting (or than the thread's stack
+    # holds), a reference cycle, or a to_s / as_json that raised a StandardError (the cause). What is
+    # not a StandardError (Interrupt, SignalException, SystemExit, Thread#kill, throw, Timeout) goes
+    # through untouched, as with JSON.generate.
+    #
+    # DEFAULT_MAX_NESTING (100, as JSON.generate) and MAX_NESTING_LIMIT (10,000) are defined by the
+    # extension, from the Rust core.
     module Payload
-      DEFAULT_MAX_NESTING = 100
-
       class << self
         # (The hot path: one native call; max_nesting is range-checked there.)
         def dump(obj, rails: false, max_nesting: DEFAULT_MAX_NESTING)

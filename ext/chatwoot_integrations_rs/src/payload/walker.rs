@@ -4,15 +4,22 @@
 //! Ruby, so a Hash is first iterated without `rb_protect` (see `helpers::hash`). Only when the
 //! walk meets something that needs Ruby (`to_s`, `as_json`, a Bignum, a transcoding) does the
 //! outermost such Hash go on from that entry with magnus' protected iteration.
+//!
+//! What a callback raises is sorted as `JSON.generate` would leave it: a StandardError is the value's
+//! failure (SerializationError, with it as the cause); anything else is Ruby's own control flow
+//! (Interrupt, SignalException, SystemExit, Thread#kill, `throw`, Timeout.timeout's throw) and goes
+//! back to Ruby exactly as it was caught, with no Ruby call in between.
 
 use chatwoot_integrations::payload::{
     write_float, write_integer, write_string, Mode, PathSegment, RubyFloat, SerializeError,
 };
+use magnus::error::ErrorType;
 use magnus::r_hash::ForEach;
 use magnus::rb_sys::{AsRawValue, FromRawValue};
 use magnus::{prelude::*, Error, Fixnum, Float, RArray, RHash, RString, Ruby, Symbol, Value};
 use rb_sys::ruby_value_type as T;
 
+use super::stack::StackCheck;
 use super::strings::{string_meta, Encodings, CR_7BIT, CR_VALID};
 use crate::helpers::hash::each_entry_without_ruby;
 
@@ -26,34 +33,56 @@ pub struct Walker<'r> {
     pub max_nesting: usize,
     /// The Hashes and Arrays being written, outermost first (for telling a cycle from deep nesting).
     pub open: Vec<rb_sys::VALUE>,
-    /// An exception raised by `to_s` / `as_json`, kept as the cause of the SerializationError.
+    /// What a `to_s` / `as_json` raised: the StandardError kept as the cause of the
+    /// SerializationError, or the interrupt that goes on (a Ruby value, so it lives here on the
+    /// stack, where the GC sees it, rather than boxed in a `Stop`).
     pub raised: Option<Error>,
     pub encodings: Encodings,
     /// How many Hashes are being iterated without `rb_protect` around this point: while any is,
     /// nothing may call Ruby.
     pub unprotected: usize,
+    pub stack: StackCheck,
 }
 
-/// Why a step stopped. (Boxed, so a step's result fits in registers: the walk returns one per value.)
+/// Why a step stopped. (Two variants, one boxed: a step's result fits in registers and takes the
+/// fewest instructions to test, and the walk returns one per value.)
 enum Stop {
-    Failed(Box<SerializeError>),
+    Failed(Box<Failure>),
     /// The value needs a call into Ruby, which must not happen inside an unprotected iteration:
     /// the outermost one goes on from the current entry with a protected one.
     NeedsRuby,
 }
 
+enum Failure {
+    Invalid(SerializeError),
+    /// A callback was interrupted by something that is not a StandardError (kept in
+    /// `Walker::raised`): the walk stops at once and hands it back to Ruby unchanged.
+    Interrupted,
+}
+
+/// Why a walk failed.
+pub enum WalkError {
+    /// The payload cannot be written; `Walker::raised` holds the StandardError behind it, if any.
+    Invalid(SerializeError),
+    /// Ruby's control flow interrupted a callback: this error goes on to Ruby as it was caught
+    /// (an exception re-raised as the same object, a throw or Thread#kill resumed by its tag).
+    Interrupted(Error),
+}
+
 impl From<SerializeError> for Stop {
     fn from(e: SerializeError) -> Self {
-        Stop::Failed(Box::new(e))
+        Stop::Failed(Box::new(Failure::Invalid(e)))
     }
 }
 
 impl Stop {
-    fn within(self, segment: impl FnOnce() -> PathSegment) -> Stop {
-        match self {
-            Stop::Failed(e) => Stop::Failed(Box::new(e.within(segment()))),
-            Stop::NeedsRuby => Stop::NeedsRuby,
+    fn within(mut self, segment: impl FnOnce() -> PathSegment) -> Stop {
+        if let Stop::Failed(failure) = &mut self {
+            if let Failure::Invalid(e) = failure.as_mut() {
+                *e = std::mem::replace(e, SerializeError::new("")).within(segment());
+            }
         }
+        self
     }
 }
 
@@ -61,10 +90,17 @@ type Step = Result<(), Stop>;
 
 impl<'r> Walker<'r> {
     /// Writes `v` (the root of a payload) to `out`.
-    pub fn walk(&mut self, v: Value) -> Result<(), SerializeError> {
+    pub fn walk(&mut self, v: Value) -> Result<(), WalkError> {
         match self.value(v) {
             Ok(()) => Ok(()),
-            Err(Stop::Failed(e)) => Err(*e),
+            Err(Stop::Failed(failure)) => match *failure {
+                Failure::Invalid(e) => Err(WalkError::Invalid(e)),
+                // `interrupted` is the only way to Failure::Interrupted, and it sets `raised`.
+                Failure::Interrupted => Err(self.raised.take().map_or_else(
+                    || WalkError::Invalid(SerializeError::new("interrupted")),
+                    WalkError::Interrupted,
+                )),
+            },
             // Only raised inside an unprotected Hash iteration, and handled by the outermost one.
             Err(Stop::NeedsRuby) => unreachable!("a call into Ruby was refused outside a Hash"),
         }
@@ -175,27 +211,37 @@ impl<'r> Walker<'r> {
     }
 
     fn enter(&mut self, container: rb_sys::VALUE) -> Step {
-        if self.open.len() >= self.max_nesting {
-            // Only now is the path searched for a repeat: a cycle always ends up this deep, and
-            // checking here costs nothing on the way.
-            // The path is reported up to the first container met a second time: where the cycle closes.
-            let mut path = self.open.clone();
-            path.push(container);
-            let repeat = (1..path.len()).find(|&j| path[..j].contains(&path[j]));
-            return Err(match repeat {
-                Some(j) => {
-                    SerializeError::new("reference cycle (a Hash or Array that contains itself)")
-                        .keep_outermost(j)
-                }
-                None => SerializeError::new(format!(
-                    "nesting deeper than max_nesting ({})",
-                    self.max_nesting
-                )),
+        let too_deep = if self.open.len() >= self.max_nesting {
+            format!("nesting deeper than max_nesting ({})", self.max_nesting)
+        } else if self.stack.exhausted() {
+            format!(
+                "nesting deeper than the stack of this thread or Fiber allows ({} levels)",
+                self.open.len()
+            )
+        } else {
+            self.open.push(container);
+            return Ok(());
+        };
+        // Only now is the path searched for a repeat: a cycle always ends up this deep, and
+        // checking here costs nothing on the way.
+        Err(match self.first_repeat(container) {
+            // Reported up to the first container met a second time: where the cycle closes.
+            Some(j) => {
+                SerializeError::new("reference cycle (a Hash or Array that contains itself)")
+                    .keep_outermost(j)
             }
-            .into());
+            None => SerializeError::new(too_deep),
         }
-        self.open.push(container);
-        Ok(())
+        .into())
+    }
+
+    /// The depth at which the open containers, then `next`, first repeat one (a reference cycle).
+    fn first_repeat(&self, next: rb_sys::VALUE) -> Option<usize> {
+        let mut seen = std::collections::HashSet::with_capacity(self.open.len() + 1);
+        self.open
+            .iter()
+            .chain(std::iter::once(&next))
+            .position(|container| !seen.insert(*container))
     }
 
     fn hash(&mut self, h: RHash) -> Step {
@@ -261,6 +307,9 @@ impl<'r> Walker<'r> {
         });
         if let Err(e) = iteration {
             // Ruby raised while iterating (the Hash was modified by a to_s/as_json callback).
+            if !self.is_standard_error(&e) {
+                return Err(self.interrupted(e));
+            }
             self.raised = Some(e);
             return Err(
                 SerializeError::new("the Hash changed while it was being serialized").into(),
@@ -288,8 +337,6 @@ impl<'r> Walker<'r> {
                 self.open.truncate(open);
                 Err(Stop::NeedsRuby)
             }
-            // (key_text may call Ruby only for a key that is neither String nor Symbol, and writing
-            // such a key has already called `to_s`, so this iteration is a protected one.)
             Err(stop) => Err(stop.within(|| PathSegment::Key(key_text(key)))),
         }
     }
@@ -311,6 +358,7 @@ impl<'r> Walker<'r> {
                 Some(s) => Ok(s.as_value()),
                 None => key.funcall::<_, _, Value>("to_s", ()),
             };
+            // (aset raises only for a Hash that is frozen or iterated: never this new one.)
             match text.and_then(|text| copy.aset(text, value)) {
                 Ok(()) => Ok(ForEach::Continue),
                 Err(e) => {
@@ -320,7 +368,7 @@ impl<'r> Walker<'r> {
             }
         });
         match iteration.err().or(failure) {
-            Some(e) => Err(self.fail_with(e, "a Hash key's to_s raised").into()),
+            Some(e) => Err(self.fail_with(e, "a Hash key's to_s raised")),
             None => Ok(copy),
         }
     }
@@ -368,7 +416,10 @@ impl<'r> Walker<'r> {
                 let Some(result) = current.check_funcall::<_, _, Value>("as_json", ()) else {
                     break;
                 };
-                let result = result.map_err(|e| self.fail_with(e, "as_json raised"))?;
+                let result = match result {
+                    Ok(result) => result,
+                    Err(e) => return Err(self.fail_with(e, "as_json raised")),
+                };
                 // SAFETY: a live value just returned by Ruby.
                 let plain = !matches!(
                     unsafe { rb_sys::RB_TYPE(result.as_raw()) },
@@ -404,14 +455,50 @@ impl<'r> Walker<'r> {
     ) -> Result<T, Stop> {
         self.may_call_ruby()?;
         v.funcall(method, args)
-            .map_err(|e| self.fail_with(e, &format!("{method} raised")).into())
+            .map_err(|e| self.fail_with(e, &format!("{method} raised")))
     }
 
-    /// Keeps a Ruby exception as the cause and describes it.
-    fn fail_with(&mut self, e: Error, what: &str) -> SerializeError {
-        let detail = e.to_string();
+    /// What a callback raised, sorted: a StandardError is the value's failure, kept as the cause and
+    /// described; anything else stops the walk and goes on as it was.
+    fn fail_with(&mut self, e: Error, what: &str) -> Stop {
+        if !self.is_standard_error(&e) {
+            return self.interrupted(e);
+        }
+        let detail = match self.exception_text(&e) {
+            Ok(detail) => detail,
+            Err(stop) => return stop,
+        };
         self.raised = Some(e);
-        SerializeError::new(format!("{what}: {detail}"))
+        SerializeError::new(format!("{what}: {detail}")).into()
+    }
+
+    fn is_standard_error(&self, e: &Error) -> bool {
+        e.is_kind_of(self.ruby.exception_standard_error())
+    }
+
+    /// Stops the walk for Ruby's control flow (`e` is not a StandardError, or is a jump such as
+    /// `throw` or Thread#kill): nothing calls Ruby again before `e` is handed back to it.
+    fn interrupted(&mut self, e: Error) -> Stop {
+        self.raised = Some(e);
+        Stop::Failed(Box::new(Failure::Interrupted))
+    }
+
+    /// A StandardError's message, from its `to_s` (as magnus' Display would, but a `to_s` that is
+    /// interrupted in turn stops the walk instead of being swallowed).
+    fn exception_text(&mut self, e: &Error) -> Result<String, Stop> {
+        let ErrorType::Exception(exception) = e.error_type() else {
+            // Made in Rust (a conversion's TypeError): no Ruby code to run.
+            return Ok(e.to_string());
+        };
+        match exception.funcall::<_, _, RString>("to_s", ()) {
+            // SAFETY: copied at once.
+            Ok(text) => Ok(String::from_utf8_lossy(unsafe { text.as_slice() }).into_owned()),
+            Err(inner) if !self.is_standard_error(&inner) => Err(self.interrupted(inner)),
+            // SAFETY: `exception` is a live object; rb_obj_classname runs no Ruby code.
+            Err(_) => Ok(format!("{} (its to_s raised)", unsafe {
+                exception.classname()
+            })),
+        }
     }
 }
 
@@ -428,7 +515,9 @@ fn all_string_keys(h: RHash) -> bool {
     all
 }
 
-/// A Hash key as it appears in an error path.
+/// A Hash key as it appears in an error path: Strings, Symbols, Integers and Floats as their text,
+/// any other key by its class. No Ruby code runs here: this is on the way out of a failure (and a
+/// key's `to_s` is user code, which has had its one call).
 fn key_text(key: Value) -> String {
     if let Some(s) = RString::from_value(key) {
         // SAFETY: copied at once.
@@ -439,5 +528,21 @@ fn key_text(key: Value) -> String {
             return name.into_owned();
         }
     }
-    key.inspect()
+    if let Some(n) = Fixnum::from_value(key) {
+        return n.to_i64().to_string();
+    }
+    if let Some(f) = Float::from_value(key) {
+        return match RubyFloat::of(f.to_f64()) {
+            RubyFloat::Finite(f) => {
+                let mut text = Vec::new();
+                write_float(&mut text, f);
+                String::from_utf8_lossy(&text).into_owned()
+            }
+            RubyFloat::NaN => "NaN".to_string(),
+            RubyFloat::Infinite if f.to_f64() < 0.0 => "-Infinity".to_string(),
+            RubyFloat::Infinite => "Infinity".to_string(),
+        };
+    }
+    // SAFETY: `key` is a live object; rb_obj_classname runs no Ruby code.
+    format!("#<{}>", unsafe { key.classname() })
 }
