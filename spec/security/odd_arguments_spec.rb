@@ -181,19 +181,6 @@ module OddArguments
 
   ROWS = (signature_rows + other_rows).freeze
 
-  # Combinations still answered by the wrong exception class (NoMethodError, EncodingError) or
-  # with a message that echoes a 10 MB argument, in files this change does not own. Each is
-  # pending, so it must keep failing until its fix lands, and then fails as "fixed" until it is
-  # taken off this list. The Arguments helpers those fixes need are in place (string!,
-  # utf8_string!, number!, integer!, describe, class_name).
-  OPEN = {
-    "lib/integrations/native/payload.rb (and its native half): Integer max_nesting only, no inspect of the value" => {
-      "Payload.dump(max_nesting:)" => ["1.5", "10 MB String"],
-      "Payload.webhook(event)" => ["BasicObject.new"],
-      "Payload.webhook(data)" => ["BasicObject.new"],
-    },
-  }.flat_map { |reason, rows| rows.flat_map { |name, labels| labels.map { |label| [[name, label], reason] } } }.to_h.freeze
-
   ALLOWED = [ArgumentError, TypeError, N::Error].freeze
 end
 
@@ -205,9 +192,6 @@ RSpec.describe "odd arguments across the public API" do
       OddArguments::RUN.each do |label, value|
         accepted = row.accepts.include?(label)
         it "#{accepted ? "accepts" : "refuses"} #{label}#{accepted ? "" : " naming #{row.arg}"}" do
-          reason = OddArguments::OPEN[[row.name, label]]
-          pending(reason) if reason
-
           outcome = begin
             row.call.call(value)
             nil

@@ -26,7 +26,9 @@ module Integrations
         end
 
         def webhook(event, data, rails: false, max_nesting: DEFAULT_MAX_NESTING)
-          raise TypeError, "data must be a Hash, got #{data.class}" unless data.is_a?(Hash)
+          raise TypeError, "data must be a Hash, got #{Arguments.class_name(data)}" unless Hash === data
+          # The event name is taken by its to_s, as Chatwoot's merge does; an object without one is refused.
+          raise TypeError, "event must be a String or Symbol, got #{Arguments.class_name(event)}" unless Arguments.responds?(event, :to_s)
 
           result = _native_dump(with_event(data, event), rails, max_nesting, "data")
           result.is_a?(String) ? result : failed!(result)
