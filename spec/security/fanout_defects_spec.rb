@@ -153,6 +153,15 @@ RSpec.describe "A defective endpoint in a fan-out" do
     expect(request.header("x-name").b).to eq("Andr\u00e9".b)
   end
 
+  it "takes a secret as bytes: a binary secret with bytes above 0x7F is no defect, and signs as given" do
+    secret = "k\xFF\x00\xC3".b
+    results = n.dispatch(endpoints: [{ url: @receiver.url("/binary-secret"), secret: secret }], payload: "{}")
+    expect(results).to all(be_success)
+    request = @receiver.received.find { |r| r.path == "/binary-secret" }
+    expect(n::Signature.verify_chatwoot(secret: secret, timestamp: request.header("x-chatwoot-timestamp"), body: request.body,
+                                        signature: request.header("x-chatwoot-signature"))).to be(true)
+  end
+
   it "takes an Exception in place of an endpoint as that endpoint's invalid result" do
     results = n.dispatch(endpoints: [KeyError.new("no webhook 12"), *good_endpoints("exc")], payload: {})
     expect(results[0]).to be_invalid
