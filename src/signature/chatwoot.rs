@@ -46,6 +46,7 @@ pub fn verify_chatwoot(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::signature::Part;
 
     #[test]
     fn round_trip() {
@@ -118,19 +119,19 @@ mod tests {
                 &sig.as_bytes()[7..],
                 1_700_000_000
             ),
-            Err(Failure::Malformed)
+            Err(Failure::Malformed(Part::Signature))
         );
         assert_eq!(
             v(b"secret", b"1700000000", b"body", b"", 1_700_000_000),
-            Err(Failure::Missing)
+            Err(Failure::Missing(Part::Signature))
         );
         assert_eq!(
             v(b"secret", b"", b"body", sig.as_bytes(), 1_700_000_000),
-            Err(Failure::Missing)
+            Err(Failure::Missing(Part::Timestamp))
         );
         assert_eq!(
             v(b"secret", b"17e8", b"body", sig.as_bytes(), 1_700_000_000),
-            Err(Failure::Malformed)
+            Err(Failure::Malformed(Part::Timestamp))
         );
         assert_eq!(
             v(b"secret", b"1700000000", b"body", b"sha256=", 1_700_000_000),

@@ -2,17 +2,17 @@
 //! legacy `X-Hub-Signature: sha1=<hex>`: HMAC of the raw body.
 
 use super::mac::{ct_eq, hmac_sha1, hmac_sha256, matched};
-use super::Failure;
+use super::{Failure, Part};
 
 pub fn verify_hub(secret: &[u8], body: &[u8], header: &[u8]) -> Result<(), Failure> {
     let header = header.trim_ascii();
     if header.is_empty() {
-        return Err(Failure::Missing);
+        return Err(Failure::Missing(Part::Signature));
     }
     let split = header
         .iter()
         .position(|b| *b == b'=')
-        .ok_or(Failure::Malformed)?;
+        .ok_or(Failure::Malformed(Part::Signature))?;
     let (algorithm, hex) = (&header[..split], &header[split + 1..]);
     let expected = match algorithm {
         b"sha256" => hex::encode(hmac_sha256(secret, &[body])),
@@ -51,9 +51,12 @@ mod tests {
         );
         assert_eq!(
             verify_hub(b"k", b"body", b"sha256"),
-            Err(Failure::Malformed)
+            Err(Failure::Malformed(Part::Signature))
         );
-        assert_eq!(verify_hub(b"k", b"body", b""), Err(Failure::Missing));
+        assert_eq!(
+            verify_hub(b"k", b"body", b""),
+            Err(Failure::Missing(Part::Signature))
+        );
         assert_eq!(
             verify_hub(b"k", b"body", b"sha256="),
             Err(Failure::Mismatch)

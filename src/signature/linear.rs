@@ -3,7 +3,7 @@
 
 use super::mac::{matched, verify_hex};
 use super::timestamp::check_window;
-use super::Failure;
+use super::{Failure, Part};
 
 pub fn verify_linear(
     secret: &[u8],
@@ -14,7 +14,7 @@ pub fn verify_linear(
 ) -> Result<(), Failure> {
     let signature = signature.trim_ascii();
     if signature.is_empty() {
-        return Err(Failure::Missing);
+        return Err(Failure::Missing(Part::Signature));
     }
     matched(verify_hex(secret, &[body], signature))?;
     #[derive(serde::Deserialize)]
@@ -22,11 +22,11 @@ pub fn verify_linear(
         #[serde(rename = "webhookTimestamp")]
         webhook_timestamp: Option<serde_json::Number>,
     }
-    let stamp: Stamp = serde_json::from_slice(body).map_err(|_| Failure::Malformed)?;
+    let stamp: Stamp = serde_json::from_slice(body).map_err(|_| Failure::Malformed(Part::Body))?;
     let millis = stamp
         .webhook_timestamp
         .and_then(|n| n.as_i64())
-        .ok_or(Failure::Malformed)?;
+        .ok_or(Failure::Malformed(Part::Timestamp))?;
     check_window(millis.div_euclid(1000), now, tolerance)
 }
 
@@ -46,7 +46,10 @@ mod tests {
             Err(Failure::Expired)
         );
         assert_eq!(v(body, b"00", 1_700_000_000), Err(Failure::Mismatch));
-        assert_eq!(v(body, b"", 1_700_000_000), Err(Failure::Missing));
+        assert_eq!(
+            v(body, b"", 1_700_000_000),
+            Err(Failure::Missing(Part::Signature))
+        );
         let no_stamp = br#"{"action":"create"}"#;
         assert_eq!(
             v(
@@ -54,7 +57,7 @@ mod tests {
                 hmac_sha256_hex(b"lin_wh_secret", &[no_stamp]).as_bytes(),
                 0
             ),
-            Err(Failure::Malformed)
+            Err(Failure::Malformed(Part::Timestamp))
         );
         let not_json = b"nope";
         assert_eq!(
@@ -63,7 +66,7 @@ mod tests {
                 hmac_sha256_hex(b"lin_wh_secret", &[not_json]).as_bytes(),
                 0
             ),
-            Err(Failure::Malformed)
+            Err(Failure::Malformed(Part::Body))
         );
     }
 }

@@ -8,7 +8,7 @@ use sha1::Sha1;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use super::Failure;
+use super::{Failure, Part};
 
 /// HMAC-SHA256 of the concatenation of `parts` (no copy of the parts is made).
 pub fn hmac_sha256(secret: &[u8], parts: &[&[u8]]) -> [u8; 32] {
@@ -68,9 +68,11 @@ pub fn ct_eq(expected: &[u8], candidate: &[u8]) -> bool {
 pub fn check_base64(expected: &[u8], candidate: &[u8]) -> Result<(), Failure> {
     let candidate = candidate.trim_ascii();
     if candidate.is_empty() {
-        return Err(Failure::Missing);
+        return Err(Failure::Missing(Part::Signature));
     }
-    let decoded = BASE64.decode(candidate).map_err(|_| Failure::Malformed)?;
+    let decoded = BASE64
+        .decode(candidate)
+        .map_err(|_| Failure::Malformed(Part::Signature))?;
     matched(ct_eq(expected, &decoded))
 }
 
@@ -201,11 +203,11 @@ mod tests {
         );
         assert_eq!(
             verify_base64(b"shpss_secret", b"{}", b"not base64!"),
-            Err(Failure::Malformed)
+            Err(Failure::Malformed(Part::Signature))
         );
         assert_eq!(
             verify_base64(b"shpss_secret", b"{}", b""),
-            Err(Failure::Missing)
+            Err(Failure::Missing(Part::Signature))
         );
         assert_eq!(
             verify_base64(b"shpss_secret", b"{}", b"AAAA"),

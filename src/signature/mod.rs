@@ -16,7 +16,7 @@ mod timestamp;
 mod twilio;
 
 pub use chatwoot::{sign_chatwoot, signed_content, verify_chatwoot};
-pub use failure::Failure;
+pub use failure::{Failure, Part};
 pub use hub::verify_hub;
 pub use linear::verify_linear;
 pub use mac::{hmac_sha1, hmac_sha256, hmac_sha256_hex, verify_base64, verify_hex};

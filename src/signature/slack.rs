@@ -26,6 +26,7 @@ pub fn verify_slack(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::signature::Part;
 
     // Slack's own example, from "Verifying requests from Slack".
     const SECRET: &[u8] = b"8f742231b10e8888abcd99yyyzzz85a5";
@@ -57,11 +58,11 @@ mod tests {
         );
         assert_eq!(
             verify_slack(SECRET, TS, BODY, &SIG[3..], 300, 1_531_420_618),
-            Err(Failure::Malformed)
+            Err(Failure::Malformed(Part::Signature))
         );
         assert_eq!(
             verify_slack(SECRET, b"", BODY, SIG, 300, 1_531_420_618),
-            Err(Failure::Missing)
+            Err(Failure::Missing(Part::Timestamp))
         );
     }
 }

@@ -11,7 +11,7 @@ use base64::Engine;
 
 use super::mac::{check_base64, hmac_sha256};
 use super::timestamp::{check_window, parse_canonical_seconds};
-use super::Failure;
+use super::{Failure, Part};
 use crate::{Error, Result};
 
 const SECRET_PREFIX: &[u8] = b"whsec_";
@@ -79,17 +79,20 @@ pub fn verify_standard(
     tolerance: u64,
     now: i64,
 ) -> std::result::Result<(), Failure> {
-    if header.trim_ascii().is_empty() || id.is_empty() {
-        return Err(Failure::Missing);
+    if header.trim_ascii().is_empty() {
+        return Err(Failure::Missing(Part::Signature));
+    }
+    if id.is_empty() {
+        return Err(Failure::Missing(Part::Id));
     }
     check_window(parse_canonical_seconds(timestamp)?, now, tolerance)?;
     let expected = hmac_sha256(key, &[id, b".", timestamp, b".", body]);
-    let mut outcome = Err(Failure::Malformed);
+    let mut outcome = Err(Failure::Malformed(Part::Signature));
     for entry in header.trim_ascii().split(|b| *b == b' ') {
         let mut fields = entry.splitn(3, |b| *b == b',');
         let (Some(version), Some(signature), None) = (fields.next(), fields.next(), fields.next())
         else {
-            return Err(Failure::Malformed);
+            return Err(Failure::Malformed(Part::Signature));
         };
         if version != b"v1" {
             continue;
@@ -97,7 +100,9 @@ pub fn verify_standard(
         // Every v1 entry is checked (no early exit), so timing does not tell which one matched.
         match (check_base64(&expected, signature), outcome) {
             (Ok(()), _) => outcome = Ok(()),
-            (Err(Failure::Mismatch), Err(Failure::Malformed)) => outcome = Err(Failure::Mismatch),
+            (Err(Failure::Mismatch), Err(Failure::Malformed(_))) => {
+                outcome = Err(Failure::Mismatch)
+            }
             _ => {}
         }
     }
@@ -135,13 +140,25 @@ mod tests {
         assert_eq!(v(&format!("v1,AAAA {SIG}")), Ok(()));
         assert_eq!(v(&format!("v2,whatever {SIG} v1a,zzz")), Ok(()));
         assert_eq!(v("v1,AAAA v1,bm9wZQ=="), Err(Failure::Mismatch));
-        assert_eq!(v("v2,abc v1a,zzz"), Err(Failure::Malformed));
-        assert_eq!(v("v1,***"), Err(Failure::Malformed));
-        assert_eq!(v("   "), Err(Failure::Missing));
+        assert_eq!(
+            v("v2,abc v1a,zzz"),
+            Err(Failure::Malformed(Part::Signature))
+        );
+        assert_eq!(v("v1,***"), Err(Failure::Malformed(Part::Signature)));
+        assert_eq!(v("   "), Err(Failure::Missing(Part::Signature)));
         // An entry that is not `<version>,<signature>` refuses the list, as the libraries raise.
-        assert_eq!(v(&format!("v1,AAAA  {SIG}")), Err(Failure::Malformed));
-        assert_eq!(v(&format!("v1 {SIG}")), Err(Failure::Malformed));
-        assert_eq!(v(&format!("{SIG},x")), Err(Failure::Malformed));
+        assert_eq!(
+            v(&format!("v1,AAAA  {SIG}")),
+            Err(Failure::Malformed(Part::Signature))
+        );
+        assert_eq!(
+            v(&format!("v1 {SIG}")),
+            Err(Failure::Malformed(Part::Signature))
+        );
+        assert_eq!(
+            v(&format!("{SIG},x")),
+            Err(Failure::Malformed(Part::Signature))
+        );
         assert_eq!(
             verify_standard(&key(), ID, TS, BODY, SIG.as_bytes(), 300, 1_614_265_631),
             Err(Failure::Expired)
@@ -170,7 +187,7 @@ mod tests {
         ] {
             assert_eq!(
                 verify_standard(&key(), ID, ts, BODY, SIG.as_bytes(), 300, 1_614_265_330),
-                Err(Failure::Malformed),
+                Err(Failure::Malformed(Part::Timestamp)),
                 "{ts:?}"
             );
         }

@@ -9,7 +9,7 @@
 
 use super::mac::{matched, verify_hex};
 use super::timestamp::{check_window, parse_unix_seconds};
-use super::Failure;
+use super::{Failure, Part};
 
 pub fn verify_stripe(
     secret: &[u8],
@@ -19,7 +19,7 @@ pub fn verify_stripe(
     now: i64,
 ) -> Result<(), Failure> {
     if header.trim_ascii().is_empty() {
-        return Err(Failure::Missing);
+        return Err(Failure::Missing(Part::Header));
     }
     let mut timestamp: Option<&[u8]> = None;
     let mut signatures = Vec::new();
@@ -30,15 +30,15 @@ pub fn verify_stripe(
         };
         match (key, value) {
             // Stripe's verifier fails on a `t` item without a value.
-            (b"t", None) if timestamp.is_none() => return Err(Failure::Malformed),
+            (b"t", None) if timestamp.is_none() => return Err(Failure::Malformed(Part::Timestamp)),
             (b"t", Some(t)) if timestamp.is_none() => timestamp = Some(t),
             (b"v1", Some(v1)) => signatures.push(v1),
             _ => {}
         }
     }
-    let timestamp = timestamp.ok_or(Failure::Malformed)?;
+    let timestamp = timestamp.ok_or(Failure::Malformed(Part::Timestamp))?;
     if signatures.is_empty() {
-        return Err(Failure::Malformed);
+        return Err(Failure::Malformed(Part::Signature));
     }
     let seconds = parse_unix_seconds(timestamp)?;
     check_window(seconds, now, tolerance)?;
@@ -73,7 +73,7 @@ mod tests {
         // number; the first t= counts.
         assert_eq!(
             v(format!("t=1700000000, v1={sig}"), 1_700_000_000),
-            Err(Failure::Malformed)
+            Err(Failure::Malformed(Part::Signature))
         );
         assert_eq!(v(format!("t=01700000000,v1={sig}"), 1_700_000_000), Ok(()));
         assert_eq!(
@@ -94,16 +94,19 @@ mod tests {
         );
         assert_eq!(
             v(format!("v1={sig}"), 1_700_000_000),
-            Err(Failure::Malformed)
+            Err(Failure::Malformed(Part::Timestamp))
         );
         assert_eq!(
             v("t=1700000000,v0=abc".into(), 1_700_000_000),
-            Err(Failure::Malformed)
+            Err(Failure::Malformed(Part::Signature))
         );
         assert_eq!(
             v(format!("t=soon,v1={sig}"), 1_700_000_000),
-            Err(Failure::Malformed)
+            Err(Failure::Malformed(Part::Timestamp))
         );
-        assert_eq!(v(String::new(), 1_700_000_000), Err(Failure::Missing));
+        assert_eq!(
+            v(String::new(), 1_700_000_000),
+            Err(Failure::Missing(Part::Header))
+        );
     }
 }

@@ -2,16 +2,16 @@
 //! directions, so a captured request cannot be replayed later (or pre-dated).
 
 use super::mac::{matched, verify_hex};
-use super::Failure;
+use super::{Failure, Part};
 
 /// Parses a Unix timestamp in seconds as the headers carry it: ASCII digits only, no sign,
 /// no spaces, at most 12 digits (year 33658) so no arithmetic below can overflow.
 pub fn parse_unix_seconds(text: &[u8]) -> Result<i64, Failure> {
     if text.is_empty() {
-        return Err(Failure::Missing);
+        return Err(Failure::Missing(Part::Timestamp));
     }
     if text.len() > 12 || !text.iter().all(u8::is_ascii_digit) {
-        return Err(Failure::Malformed);
+        return Err(Failure::Malformed(Part::Timestamp));
     }
     Ok(text.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0')))
 }
@@ -22,7 +22,7 @@ pub fn parse_unix_seconds(text: &[u8]) -> Result<i64, Failure> {
 pub fn parse_canonical_seconds(text: &[u8]) -> Result<i64, Failure> {
     let seconds = parse_unix_seconds(text)?;
     if text.len() > 1 && text[0] == b'0' {
-        return Err(Failure::Malformed);
+        return Err(Failure::Malformed(Part::Timestamp));
     }
     Ok(seconds)
 }
@@ -49,9 +49,11 @@ pub fn verify_timestamped_hex(
     now: i64,
 ) -> Result<(), Failure> {
     if signature.is_empty() {
-        return Err(Failure::Missing);
+        return Err(Failure::Missing(Part::Signature));
     }
-    let hex = signature.strip_prefix(prefix).ok_or(Failure::Malformed)?;
+    let hex = signature
+        .strip_prefix(prefix)
+        .ok_or(Failure::Malformed(Part::Signature))?;
     check_window(parse_unix_seconds(timestamp)?, now, tolerance)?;
     matched(verify_hex(secret, parts, hex))
 }
@@ -72,7 +74,10 @@ mod tests {
     fn parses_digits_only() {
         assert_eq!(parse_unix_seconds(b"1700000000"), Ok(1_700_000_000));
         assert_eq!(parse_unix_seconds(b"0"), Ok(0));
-        assert_eq!(parse_unix_seconds(b""), Err(Failure::Missing));
+        assert_eq!(
+            parse_unix_seconds(b""),
+            Err(Failure::Missing(Part::Timestamp))
+        );
         for junk in [
             &b"-1"[..],
             b"+1",
@@ -86,7 +91,7 @@ mod tests {
         ] {
             assert_eq!(
                 parse_unix_seconds(junk),
-                Err(Failure::Malformed),
+                Err(Failure::Malformed(Part::Timestamp)),
                 "{junk:?}"
             );
         }
@@ -96,8 +101,14 @@ mod tests {
     fn canonical_refuses_leading_zeros() {
         assert_eq!(parse_canonical_seconds(b"0"), Ok(0));
         assert_eq!(parse_canonical_seconds(b"10"), Ok(10));
-        assert_eq!(parse_canonical_seconds(b"010"), Err(Failure::Malformed));
-        assert_eq!(parse_canonical_seconds(b""), Err(Failure::Missing));
+        assert_eq!(
+            parse_canonical_seconds(b"010"),
+            Err(Failure::Malformed(Part::Timestamp))
+        );
+        assert_eq!(
+            parse_canonical_seconds(b""),
+            Err(Failure::Missing(Part::Timestamp))
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use sha2::{Digest, Sha256};
 
 use super::mac::{check_base64, ct_eq, hmac_sha1, hmac_sha256};
-use super::Failure;
+use super::{Failure, Part};
 
 /// What Twilio signed besides the URL.
 pub enum TwilioContent<'a> {
@@ -71,7 +71,7 @@ pub fn verify_twilio_with(
     signature: &[u8],
 ) -> Result<(), Failure> {
     if signature.trim_ascii().is_empty() {
-        return Err(Failure::Missing);
+        return Err(Failure::Missing(Part::Signature));
     }
     let mut signed_params = Vec::new();
     match content {
@@ -105,7 +105,7 @@ pub fn verify_twilio_with(
         };
         match checked {
             Ok(()) => outcome = Ok(()),
-            Err(Failure::Malformed) => return Err(Failure::Malformed),
+            Err(failure @ Failure::Malformed(_)) => return Err(failure),
             Err(_) => {}
         }
     }
@@ -188,10 +188,10 @@ fn url_variants(url: &str) -> Result<Vec<String>, Failure> {
         Some(text) if text.bytes().all(|b| b.is_ascii_digit()) && text.len() <= 5 => {
             match text.parse::<u32>() {
                 Ok(port) if port <= 65535 => port,
-                _ => return Err(Failure::Malformed),
+                _ => return Err(Failure::Malformed(Part::Url)),
             }
         }
-        Some(_) => return Err(Failure::Malformed),
+        Some(_) => return Err(Failure::Malformed(Part::Url)),
     };
     let given = format!("{scheme}://{netloc}{tail}");
     if port == 0 {
@@ -251,7 +251,10 @@ mod tests {
     #[test]
     fn form_parameters() {
         assert_eq!(check(URL, "RSOYDt4T1cUTdK1PDd93/VVr8B8="), Ok(()));
-        assert_eq!(check(URL, "fake_signature"), Err(Failure::Malformed));
+        assert_eq!(
+            check(URL, "fake_signature"),
+            Err(Failure::Malformed(Part::Signature))
+        );
         assert_eq!(
             check(URL, "XSOYDt4T1cUTdK1PDd93/VVr8B8="),
             Err(Failure::Mismatch)
@@ -444,8 +447,11 @@ mod tests {
         assert_eq!(v("https://[::1]:8443/x"), vec!["https://[::1]:8443/x"]);
         assert_eq!(
             url_variants("https://a.com:99999/x"),
-            Err(Failure::Malformed)
+            Err(Failure::Malformed(Part::Url))
         );
-        assert_eq!(url_variants("https://a.com:x/x"), Err(Failure::Malformed));
+        assert_eq!(
+            url_variants("https://a.com:x/x"),
+            Err(Failure::Malformed(Part::Url))
+        );
     }
 }

@@ -3,7 +3,7 @@
 //! then calls these positional `_native_*` functions.
 
 use chatwoot_integrations::signature::{self as sig, Failure, TwilioAlgorithm, TwilioContent};
-use magnus::{function, prelude::*, RArray, RModule, RString, Ruby, Symbol};
+use magnus::{function, prelude::*, RArray, RHash, RModule, RString, Ruby, Symbol};
 
 use crate::errors;
 use crate::helpers::{
@@ -276,10 +276,26 @@ fn path_strings(ruby: &Ruby, paths: &[Vec<u8>]) -> RArray {
     }))
 }
 
+/// nil when verified, else the failure's code Symbol (`:malformed_timestamp`): the reason and the
+/// part in one interned Symbol, so the non-bang forms allocate nothing on failure either.
 fn reason(ruby: &Ruby, outcome: Result<(), Failure>) -> Option<Symbol> {
-    outcome
-        .err()
-        .map(|failure| ruby.to_symbol(failure.as_str()))
+    outcome.err().map(|failure| ruby.to_symbol(failure.code()))
+}
+
+/// `_native_failures` → `{code => [reason, part or nil, message]}` for every failure code, read
+/// once by `SignatureError` so the codes, reasons and messages are written only in the core.
+fn failures(ruby: &Ruby) -> RbResult<RHash> {
+    let table = ruby.hash_new();
+    for failure in Failure::all() {
+        let part = failure.part().map(|part| ruby.to_symbol(part.as_str()));
+        let entry = (
+            ruby.to_symbol(failure.as_str()),
+            part,
+            ruby.str_new(&failure.message()),
+        );
+        table.aset(ruby.to_symbol(failure.code()), entry)?;
+    }
+    Ok(table)
 }
 
 /// Runs a verifier over the bytes of `strings`: nil when it passes, else the reason Symbol.
@@ -309,5 +325,6 @@ pub fn init(ruby: &Ruby) -> RbResult<()> {
     module.define_singleton_method("_native_check_stripe", function!(check_stripe, 5))?;
     module.define_singleton_method("_native_request_paths", function!(request_paths, 2))?;
     module.define_singleton_method("_native_route_keys", function!(route_keys, 1))?;
+    module.define_singleton_method("_native_failures", function!(failures, 0))?;
     Ok(())
 }

@@ -6,7 +6,8 @@ module Integrations
     # raise Ruby's own TypeError / ArgumentError instead, as Ruby methods do.
     class Error < StandardError; end
 
-    # A signature did not verify. #reason is one of REASONS.
+    # A signature did not verify. #reason is one of REASONS; #part names what was missing or
+    # malformed (:signature, :timestamp, :id, :header, :url, :body, :params), nil otherwise.
     class SignatureError < Error
       REASONS = {
         mismatch: "signature does not match the content",
@@ -15,11 +16,15 @@ module Integrations
         missing: "signature or timestamp is missing",
       }.freeze
 
-      attr_reader :reason
+      attr_reader :reason, :part
 
+      # +reason+ is a reason (:malformed) or a verifier's failure code (:malformed_timestamp),
+      # which sets #reason and #part and a message naming the part. The codes, and what they
+      # mean, are defined by the native core (Signature::FAILURES).
       def initialize(reason = :mismatch, message = nil)
-        @reason = reason
-        super(message || "signature verification failed: #{REASONS.fetch(reason, reason.to_s)}")
+        known = Signature::FAILURES[reason] if defined?(Signature::FAILURES)
+        @reason, @part, text = known || [reason, nil, REASONS.fetch(reason, reason.to_s)]
+        super(message || "signature verification failed: #{text}")
       end
     end
 

@@ -6,11 +6,15 @@ module Integrations
     #
     # Every verify_* answers true/false and never raises for junk signature input (empty, missing
     # prefix, bad hex/base64, wrong length, non-UTF-8); its bang form raises SignatureError whose
-    # #reason is :mismatch, :expired, :malformed or :missing. A nil signature or timestamp (the header
+    # #reason is :mismatch, :expired, :malformed or :missing and whose #part and message name what
+    # was missing or malformed (:signature, :timestamp, …). A nil signature or timestamp (the header
     # was absent) is :missing. Arguments of the wrong type raise TypeError naming the argument.
     # Verifiers with a timestamp take `now:` (Time or Integer; default Time.now) and `tolerance:`.
     module Signature
       DEFAULT_TOLERANCE = 300
+
+      # Every failure code a verifier answers => [reason, part or nil, message], from the core.
+      FAILURES = _native_failures.each_value { |entry| entry.each(&:freeze).freeze }.freeze
 
       class << self
         # Lower-case hex HMAC-SHA256 of body; equal to OpenSSL::HMAC.hexdigest("SHA256", secret, body).
@@ -122,7 +126,7 @@ module Integrations
 
         private
 
-        # The bang forms: true, or SignatureError with the reason.
+        # The bang forms: true, or SignatureError for the failure code (reason and part).
         def verified!(reason)
           raise SignatureError.new(reason) if reason
 
@@ -130,7 +134,8 @@ module Integrations
         end
 
         # Each *_failure checks every argument's type (a nil header included: wrong types raise
-        # whatever else is missing) and answers nil (verified) or the reason Symbol.
+        # whatever else is missing) and answers nil (verified) or the failure code Symbol
+        # (:missing_timestamp, :mismatch, …; the keys of FAILURES).
         def chatwoot_failure(secret, timestamp, body, signature, tolerance, now)
           secret = Arguments.string!("secret", secret)
           body = Arguments.string!("body", body)
@@ -138,7 +143,8 @@ module Integrations
           now = Arguments.now_seconds!(now)
           timestamp = optional_timestamp(timestamp)
           signature = Arguments.optional_string!("signature", signature)
-          return :missing if signature.nil? || timestamp.nil?
+          return :missing_signature if signature.nil?
+          return :missing_timestamp if timestamp.nil?
 
           _native_check_chatwoot(secret, timestamp, body, signature, tolerance, now)
         end
@@ -150,7 +156,8 @@ module Integrations
           now = Arguments.now_seconds!(now)
           timestamp = optional_timestamp(timestamp)
           signature = Arguments.optional_string!("signature", signature)
-          return :missing if signature.nil? || timestamp.nil?
+          return :missing_signature if signature.nil?
+          return :missing_timestamp if timestamp.nil?
 
           _native_check_slack(secret, timestamp, body, signature, tolerance, now)
         end
@@ -163,7 +170,9 @@ module Integrations
           id = Arguments.optional_string!("id", id)
           timestamp = optional_timestamp(timestamp)
           signature = Arguments.optional_string!("signature", signature)
-          return :missing if signature.nil? || timestamp.nil? || id.nil?
+          return :missing_signature if signature.nil?
+          return :missing_id if id.nil?
+          return :missing_timestamp if timestamp.nil?
 
           _native_check_standard(secret, id, timestamp, body, signature, tolerance, now)
         end
@@ -172,7 +181,7 @@ module Integrations
           secret = Arguments.string!("secret", secret)
           body = Arguments.string!("body", body)
           header = Arguments.optional_string!("header", header)
-          return :missing if header.nil?
+          return :missing_signature if header.nil?
 
           _native_check_hub(secret, body, header)
         end
@@ -181,7 +190,7 @@ module Integrations
           secret = Arguments.string!("secret", secret)
           body = Arguments.string!("body", body)
           signature = Arguments.optional_string!("signature", signature)
-          return :missing if signature.nil?
+          return :missing_signature if signature.nil?
 
           _native_check_base64(secret, body, signature)
         end
@@ -192,8 +201,8 @@ module Integrations
           signature = Arguments.optional_string!("signature", signature)
           settings = Arguments.optional_string!("signature_settings", settings) || ""
           pairs = twilio_pairs(params)
-          return :missing if signature.nil?
-          return :malformed if pairs == :malformed
+          return :missing_signature if signature.nil?
+          return :malformed_params if pairs == :malformed
 
           if String === params
             _native_check_twilio(token, url, [], params, signature, settings)
@@ -241,7 +250,7 @@ module Integrations
           tolerance = Arguments.tolerance!(tolerance)
           now = Arguments.now_seconds!(now)
           signature = Arguments.optional_string!("signature", signature)
-          return :missing if signature.nil?
+          return :missing_signature if signature.nil?
 
           _native_check_linear(secret, body, signature, tolerance, now)
         end
@@ -252,7 +261,7 @@ module Integrations
           tolerance = Arguments.tolerance!(tolerance)
           now = Arguments.now_seconds!(now)
           header = Arguments.optional_string!("header", header)
-          return :missing if header.nil?
+          return :missing_header if header.nil?
 
           _native_check_stripe(secret, body, header, tolerance, now)
         end

@@ -30,8 +30,8 @@ module Integrations
 
           verifier = Verifier.new(scheme: scheme, header: header, url: url, tolerance: tolerance)
           verifier.check_secret!("secret", secret)
-          reason = verifier.failure(request, Verifier.secret_for(secret, request), Verifier.raw_body(request))
-          raise SignatureError.new(reason) if reason
+          error = verifier.error(request, Verifier.secret_for(secret, request), Verifier.raw_body(request))
+          raise error if error
 
           true
         end
@@ -113,7 +113,13 @@ module Integrations
         # nil when the request verifies, else the reason Symbol. Never raises for anything the
         # sender controls (headers, body, parameters).
         def failure(request, secret, body)
-          return :missing if secret.nil?
+          error(request, secret, body)&.reason
+        end
+
+        # nil when the request verifies, else the SignatureError saying why (its reason, and the
+        # part that was missing or malformed).
+        def error(request, secret, body)
+          return SignatureError.new(:missing) if secret.nil?
 
           verdict =
             case @scheme
@@ -138,9 +144,9 @@ module Integrations
             when :stripe
               Signature.verify_stripe!(secret: secret, body: body, header: header(request, "Stripe-Signature"), **@window)
             end
-          verdict ? nil : :mismatch
+          verdict ? nil : SignatureError.new(:mismatch)
         rescue SignatureError => e
-          e.reason
+          e
         end
 
         def inspect
