@@ -125,6 +125,48 @@ RSpec.describe "interop with the official libraries" do
     expect(wrong).to be_empty, wrong.first(10).join("\n")
   end
 
+  # Where the libraries raise on junk, the gem's non-bang form answers false (above) and its bang
+  # form names the part that was malformed.
+  it "names the malformed part for the junk the libraries raise on" do
+    expected_part = {
+      "double_space_after_match" => :signature, "double_space_before_match" => :signature,
+      "entry_without_comma" => :signature, "only_other_versions" => :signature, "noncanonical_timestamp" => :timestamp,
+      "non_integer_timestamp" => :timestamp, "no_prefix" => :signature, "no_t" => :timestamp, "no_v1" => :signature,
+      "space_after_comma" => :signature,
+    }
+    bang = {
+      standard: lambda do |kase|
+        h = kase["headers"]
+        n::Signature.verify_standard!(secret: kase["secret"], body: body_of.(kase), now: kase["now"],
+                                      id: h["svix-id"] || h["webhook-id"],
+                                      timestamp: h["svix-timestamp"] || h["webhook-timestamp"],
+                                      signature: h["svix-signature"] || h["webhook-signature"])
+      end,
+      stripe: ->(kase) { n::Signature.verify_stripe!(secret: kase["secret"], body: body_of.(kase), header: kase["header"], now: kase["now"]) },
+      slack: lambda do |kase|
+        n::Signature.verify_slack!(signing_secret: kase["secret"], timestamp: kase["timestamp"], body: body_of.(kase),
+                                   signature: kase["signature"], now: kase["now"])
+      end,
+    }
+    seen = Hash.new(0)
+    wrong = bang.flat_map do |scheme, call|
+      load_cases.(scheme).last.filter_map do |kase|
+        part = expected_part[kase["case"]]
+        next unless part && kase["kind"] == "verify" && !kase["expect"]
+
+        seen[kase["case"]] += 1
+        begin
+          call.(kase)
+          "#{scheme} #{kase["case"]}: verified"
+        rescue n::SignatureError => e
+          "#{scheme} #{kase["case"]}: #{e.reason}/#{e.part.inspect}" unless [e.reason, e.part] == [:malformed, part]
+        end
+      end
+    end
+    expect(seen.keys).to include("double_space_after_match", "non_integer_timestamp", "no_t", "no_v1", "space_after_comma")
+    expect(wrong).to be_empty, wrong.first(10).join("\n")
+  end
+
   describe "dispatch(scheme: :standard) to a receiver verifying with the official libraries" do
     before { n.configure { |c| c.allowed_private_cidrs = ["127.0.0.1/32"] } }
     after { n.reset_configuration! }
