@@ -7,7 +7,6 @@
 
 pub mod dispatch;
 pub mod error;
-pub mod hooks;
 pub mod payload;
 pub mod providers;
 pub mod secret;

@@ -1,5 +1,6 @@
 //! What the providers send us and what we send them. One file per provider.
 
+pub mod apps;
 pub mod dialogflow;
 pub mod linear;
 pub mod openai;

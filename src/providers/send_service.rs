@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::dialogflow::{self, DialogflowCall, ServiceAccount};
 use super::{openai, slack, Outcome};
 use crate::dispatch::{provider_post, Engine, ProviderFailure};
-use crate::hooks::apps;
+use crate::providers::apps;
 use crate::secret::Secret;
 use crate::{Error, Result};
 
