@@ -13,7 +13,6 @@ mod guard;
 mod headers;
 mod ids;
 mod lanes;
-mod provider;
 mod redact;
 mod resolver;
 mod transport;
@@ -27,13 +26,14 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::task::JoinSet;
 
+pub use crate::providers::http::{post as provider_post, ProviderFailure};
 pub use classify::{classify_status, parse_retry_after, Verdict};
 pub use config::{parse_cidr, DispatchConfig};
 pub use engine::{configure, current_config, engine, Engine};
 pub use guard::{classify as classify_address, AddressClass, GuardPolicy, Refusal};
 pub use headers::{custom_headers, Scheme};
-pub use provider::{post as provider_post, ProviderFailure, ProviderReply};
 pub use redact::{redact, redacted, REDACTED};
+pub use transport::Reply as ProviderReply;
 pub use urls::{check_literal_host, parse as parse_url, parse_endpoint_url, MAX_URL_BYTES};
 
 use crate::secret::Secret;

@@ -2,6 +2,7 @@
 
 pub mod apps;
 pub mod dialogflow;
+pub mod http;
 pub mod linear;
 pub mod openai;
 mod outcome;

@@ -6,15 +6,14 @@ use std::time::Duration;
 
 use http::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 
-use super::engine::Engine;
-use super::urls::{check_literal_host, parse_endpoint_url};
+use crate::dispatch::{check_literal_host, parse_endpoint_url, Engine};
 use crate::secret::Secret;
 
 /// Provider answers larger than this are cut (and then fail to parse): none of ours come near it.
 const MAX_PROVIDER_RESPONSE: usize = 4 * 1024 * 1024;
 
 /// An HTTP answer from a provider: the transport's reply, read to the end (up to 4 MiB).
-pub use super::transport::Reply as ProviderReply;
+pub use crate::dispatch::ProviderReply;
 
 /// No HTTP answer: the message (never the URL or token), and whether a later try may work.
 #[derive(Debug, Clone)]
