@@ -15,7 +15,6 @@ mod headers;
 mod ids;
 mod lanes;
 mod redact;
-mod resolver;
 mod transport;
 mod urls;
 

@@ -30,7 +30,7 @@ use super::classify::parse_retry_after;
 use super::config::DispatchConfig;
 use super::guard::{GuardPolicy, Refusal};
 use super::headers::Signing;
-use super::resolver::GuardedConnector;
+use super::guard::GuardedConnector;
 use super::urls::{check_literal_host, without_user_info};
 use crate::{Error, Result};
 

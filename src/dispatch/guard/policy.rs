@@ -16,7 +16,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use ipnet::IpNet;
 use url::{Host, Url};
 
-use super::config::parse_cidr;
+use crate::dispatch::config::parse_cidr;
 use crate::{Error, Result};
 
 /// What kind of non-public address a refused IP is.

@@ -1,0 +1,7 @@
+//! The address guard (SSRF protection).
+
+mod policy;
+mod resolve;
+
+pub use policy::*;
+pub use resolve::GuardedConnector;
