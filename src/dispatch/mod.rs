@@ -16,20 +16,24 @@ mod ids;
 mod lanes;
 mod redact;
 mod transport;
+mod transport_error;
 mod urls;
 
 use std::time::Duration;
 
 pub use crate::providers::http::{post as provider_post, ProviderFailure};
 pub use classify::{classify_status, parse_retry_after, Verdict};
-pub use config::{parse_cidr, DispatchConfig};
+pub use config::DispatchConfig;
 pub use engine::{configure, current_config, engine, Engine};
 pub use fanout::dispatch_all;
-pub use guard::{classify as classify_address, AddressClass, GuardPolicy, Refusal};
+pub use guard::{
+    classify as classify_address, parse_cidr, AddressClass, Guard, GuardPolicy, Refusal,
+};
 pub use headers::{custom_headers, Scheme};
 pub use redact::{redact, redacted, REDACTED};
 pub use transport::Reply as ProviderReply;
-pub use urls::{check_literal_host, parse as parse_url, parse_endpoint_url, MAX_URL_BYTES};
+pub use transport_error::{ErrorKind, TransportError};
+pub use urls::{parse as parse_url, parse_endpoint_url, MAX_URL_BYTES};
 
 use crate::secret::Secret;
 
