@@ -1,18 +1,16 @@
 //! Endpoint URLs and the address guard: parsing, literal-host checks and address classification.
 //! Loopback, private and metadata addresses must never pass the default policy.
 #![no_main]
-use chatwoot_integrations::dispatch::{
-    check_literal_host, classify_address, parse_endpoint_url, GuardPolicy,
-};
+use chatwoot_integrations::dispatch::{classify_address, parse_endpoint_url, Guard, GuardPolicy};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let policy = GuardPolicy::default();
+    let guard = Guard::new(GuardPolicy::default());
     if let Ok(url) = parse_endpoint_url(text) {
-        let verdict = check_literal_host(&policy, &url);
+        let verdict = guard.admit(&url);
         if let Some(url::Host::Ipv4(ip)) = url.host() {
             if ip.is_loopback() || ip.is_private() || ip.is_link_local() {
                 assert!(verdict.is_err(), "{ip} passed the default guard");

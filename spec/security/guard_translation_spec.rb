@@ -6,7 +6,7 @@ require_relative "support/raw_listener"
 # attempted. Every form here carries 127.0.0.1 and nothing else, so a regression could only reach
 # this machine; a listener on 127.0.0.1 and ::1 (one port) counts the connections: none may arrive.
 # (Every other address of the IANA special-purpose registries is checked, without connecting, by
-# the unit tests in src/dispatch/guard.rs.)
+# the unit tests in src/dispatch/guard/classes.rs.)
 RSpec.describe "The address guard and IPv6 forms of 127.0.0.1" do
   let(:n) { Integrations::Native }
   let(:listener) { RawListener.new }

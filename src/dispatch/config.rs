@@ -2,8 +2,6 @@
 
 use std::time::Duration;
 
-use ipnet::IpNet;
-
 use super::guard::GuardPolicy;
 use crate::{Error, Result};
 
@@ -74,18 +72,6 @@ impl DispatchConfig {
     }
 }
 
-/// Parses `allowed_private_cidrs` entries ("10.0.0.0/8", "fd00::/8", or a bare address).
-pub fn parse_cidr(text: &str) -> Result<IpNet> {
-    let text = text.trim();
-    text.parse::<IpNet>()
-        .or_else(|_| text.parse::<std::net::IpAddr>().map(IpNet::from))
-        .map_err(|_| {
-            Error::InvalidArgument(format!(
-                "allowed_private_cidrs: {text:?} is not a CIDR (like 10.0.0.0/8)"
-            ))
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,18 +84,6 @@ mod tests {
         assert!(!c.guard.allow_private);
         assert!(!c.redirect_keeps_headers);
         assert!(c.validate().is_ok());
-    }
-
-    #[test]
-    fn cidrs() {
-        assert_eq!(parse_cidr("10.0.0.0/8").unwrap().to_string(), "10.0.0.0/8");
-        assert_eq!(
-            parse_cidr(" 127.0.0.1 ").unwrap().to_string(),
-            "127.0.0.1/32"
-        );
-        assert_eq!(parse_cidr("fd00::/8").unwrap().to_string(), "fd00::/8");
-        assert!(parse_cidr("10.0.0.0/33").is_err());
-        assert!(parse_cidr("example.com").is_err());
     }
 
     #[test]

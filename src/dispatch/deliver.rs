@@ -9,8 +9,7 @@ use url::Url;
 use super::classify::{classify_status, status_error, Verdict};
 use super::engine::Engine;
 use super::headers::{Scheme, Signing};
-use super::transport::TransportFailure;
-use super::urls::check_literal_host;
+use super::transport_error::{ErrorKind, TransportError};
 use super::DeliveryResult;
 use crate::secret::Secret;
 use crate::signature::now_unix;
@@ -32,8 +31,8 @@ enum Attempt {
         retry_after: Option<Duration>,
         excerpt: Vec<u8>,
     },
-    /// No HTTP answer. `quick_retry`: a connection failure worth one more try at once.
-    Failed(TransportFailure),
+    /// No HTTP answer.
+    Failed(TransportError),
 }
 
 pub async fn deliver(
@@ -46,12 +45,6 @@ pub async fn deliver(
     let config = &engine.config;
     let started = Instant::now();
     let mut result = DeliveryResult::new(endpoint.url_text.clone(), endpoint.delivery_id.clone());
-
-    if let Err(refusal) = check_literal_host(&config.guard, &endpoint.url) {
-        result.error = Some(refusal.to_string());
-        result.duration = started.elapsed();
-        return result;
-    }
 
     loop {
         result.attempts += 1;
@@ -89,17 +82,17 @@ pub async fn deliver(
                     }
                 }
             }
-            Attempt::Failed(TransportFailure {
-                error,
-                retryable,
-                quick_retry,
-            }) => {
+            Attempt::Failed(failure) => {
+                // An address the guard refused before any connection is no attempt (and final).
+                if !failure.attempted() {
+                    result.attempts -= 1;
+                }
                 result.status = None;
                 result.response_excerpt.clear();
                 result.retry_after = None;
-                result.error = Some(error);
-                result.retryable = retryable;
-                if quick_retry && inline_left {
+                result.error = Some(failure.message().to_owned());
+                result.retryable = failure.is_retryable();
+                if failure.is_quick_retry() && inline_left {
                     Duration::from_millis(100 * u64::from(result.attempts))
                 } else {
                     break;
@@ -120,11 +113,10 @@ async fn attempt(
     timeout: Duration,
 ) -> Attempt {
     let Ok(_permit) = engine.permits.acquire().await else {
-        return Attempt::Failed(TransportFailure {
-            error: "the delivery engine is shutting down".into(),
-            retryable: true,
-            quick_retry: false,
-        });
+        return Attempt::Failed(TransportError::new(
+            ErrorKind::ShuttingDown,
+            "the delivery engine is shutting down",
+        ));
     };
     // Signed by the transport, request by request: a redirect hop is signed over its own body.
     let signing = Signing {

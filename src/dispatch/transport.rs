@@ -1,6 +1,6 @@
 //! The HTTP client every delivery and provider call goes out on: hyper-util's pooled client (the
-//! engine inside reqwest) with rustls, our guarded resolver, and redirects followed here, hop by
-//! hop through the address guard.
+//! engine inside reqwest) with rustls, connections made through the address guard, every request
+//! (the first and each redirect hop) admitted by it, and redirects followed here.
 //!
 //! Why not reqwest itself: against a local nginx, reqwest reached 62-78k requests/s where its own
 //! hyper-util client reached 99-116k on the same machine; the difference is reqwest's per-request
@@ -28,10 +28,10 @@ use url::Url;
 
 use super::classify::parse_retry_after;
 use super::config::DispatchConfig;
-use super::guard::{GuardPolicy, Refusal};
+use super::guard::{Guard, GuardedConnector, Refusal};
 use super::headers::Signing;
-use super::resolver::GuardedConnector;
-use super::urls::{check_literal_host, without_user_info};
+use super::transport_error::{ErrorKind, TransportError};
+use super::urls::without_user_info;
 use crate::{Error, Result};
 
 type Connector = HttpsConnector<GuardedConnector>;
@@ -43,7 +43,7 @@ const OWN_HEADERS: [http::HeaderName; 3] = [CONTENT_TYPE, USER_AGENT, ACCEPT];
 /// The pooled client and what each request needs from the configuration.
 pub struct Transport {
     client: Client<Connector, Full<Bytes>>,
-    policy: Arc<GuardPolicy>,
+    guard: Guard,
     max_redirects: usize,
     redirect_keeps_headers: bool,
     user_agent: HeaderValue,
@@ -55,25 +55,6 @@ pub struct Reply {
     pub status: u16,
     pub retry_after: Option<Duration>,
     pub body: Vec<u8>,
-}
-
-/// A request that got no HTTP answer: what happened (never the URL, which may carry a token), and
-/// whether to try again later, or at once.
-pub struct TransportFailure {
-    pub error: String,
-    pub retryable: bool,
-    pub quick_retry: bool,
-}
-
-impl TransportFailure {
-    /// Trying again would fail the same way (a refused address, a redirect loop).
-    fn permanent(error: String) -> Self {
-        TransportFailure {
-            error,
-            retryable: false,
-            quick_retry: false,
-        }
-    }
 }
 
 impl Transport {
@@ -92,8 +73,8 @@ impl Transport {
         idle_per_host: usize,
         roots: rustls::RootCertStore,
     ) -> Result<Self> {
-        let policy = Arc::new(config.guard.clone());
-        let http = GuardedConnector::new(policy.clone(), config.timeout);
+        let guard = Guard::new(config.guard.clone());
+        let http = guard.connector(config.timeout);
         let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
             rustls::crypto::ring::default_provider(),
         ))
@@ -116,7 +97,7 @@ impl Transport {
             .map_err(|_| Error::InvalidArgument("user_agent is not a valid header value".into()))?;
         Ok(Transport {
             client,
-            policy,
+            guard,
             max_redirects: config.max_redirects,
             redirect_keeps_headers: config.redirect_keeps_headers,
             user_agent,
@@ -134,7 +115,7 @@ impl Transport {
         body: Bytes,
         limit: usize,
         timeout: Duration,
-    ) -> std::result::Result<Reply, TransportFailure> {
+    ) -> std::result::Result<Reply, TransportError> {
         let hops = Hops {
             signing: None,
             keep_headers: false,
@@ -153,7 +134,7 @@ impl Transport {
         body: Bytes,
         limit: usize,
         timeout: Duration,
-    ) -> std::result::Result<Reply, TransportFailure> {
+    ) -> std::result::Result<Reply, TransportError> {
         let hops = Hops {
             signing: Some(signing),
             keep_headers: self.redirect_keeps_headers,
@@ -170,17 +151,16 @@ impl Transport {
         body: Bytes,
         limit: usize,
         timeout: Duration,
-    ) -> std::result::Result<Reply, TransportFailure> {
+    ) -> std::result::Result<Reply, TransportError> {
         let deadline = tokio::time::Instant::now() + timeout;
         let sent = self.send(url, headers, hops, body);
         let response = match tokio::time::timeout_at(deadline, sent).await {
             Ok(response) => response?,
             Err(_) => {
-                return Err(TransportFailure {
-                    error: format!("timed out after {:.1}s", timeout.as_secs_f64()),
-                    retryable: true,
-                    quick_retry: false,
-                })
+                return Err(TransportError::new(
+                    ErrorKind::Timeout,
+                    format!("timed out after {:.1}s", timeout.as_secs_f64()),
+                ))
             }
         };
         let status = response.status().as_u16();
@@ -200,14 +180,15 @@ impl Transport {
     /// Sends the request, following redirects when configured: 307/308 repeat the POST, 301/302/303
     /// become a bodiless GET (as browsers and reqwest do), a hop to another origin carries only the
     /// gem's own headers (unless `hops.keep_headers`), each request is signed over its own body,
-    /// and every hop's host passes the guard (names again in the resolver).
+    /// and every request is admitted by the guard before it is sent (names again in the resolver):
+    /// no caller has to check a URL first.
     async fn send(
         &self,
         url: &Url,
         mut headers: HeaderMap,
         hops: Hops<'_>,
         mut body: Bytes,
-    ) -> std::result::Result<http::Response<Incoming>, TransportFailure> {
+    ) -> std::result::Result<http::Response<Incoming>, TransportError> {
         if !headers.contains_key(USER_AGENT) {
             headers.insert(USER_AGENT, self.user_agent.clone());
         }
@@ -218,6 +199,9 @@ impl Transport {
         // Borrowed until a redirect is followed: no copy of the URL per request otherwise.
         let mut current = Cow::Borrowed(url);
         for hop in 0..=self.max_redirects {
+            self.guard
+                .admit(&current)
+                .map_err(|refusal| TransportError::refused(&refusal, hop == 0))?;
             // The last hop that may be sent takes the headers; only a hop that may redirect copies them.
             let mut hop_headers = if hop == self.max_redirects {
                 std::mem::take(&mut headers)
@@ -252,12 +236,11 @@ impl Transport {
                 .and_then(|l| current.join(l).ok())
                 .filter(|next| matches!(next.scheme(), "http" | "https"))
                 .ok_or_else(|| {
-                    TransportFailure::permanent(
-                        "redirect refused: the Location is not an http(s) URL".into(),
+                    TransportError::new(
+                        ErrorKind::Redirect,
+                        "redirect refused: the Location is not an http(s) URL",
                     )
                 })?;
-            check_literal_host(&self.policy, &next)
-                .map_err(|refusal| TransportFailure::permanent(refusal.to_string()))?;
             if matches!(response.status().as_u16(), 301..=303) && method == Method::POST {
                 method = Method::GET;
                 body = Bytes::new();
@@ -269,10 +252,13 @@ impl Transport {
             }
             current = Cow::Owned(next);
         }
-        Err(TransportFailure::permanent(format!(
-            "redirect refused: more than {} redirects",
-            self.max_redirects
-        )))
+        Err(TransportError::new(
+            ErrorKind::Redirect,
+            format!(
+                "redirect refused: more than {} redirects",
+                self.max_redirects
+            ),
+        ))
     }
 }
 
@@ -302,7 +288,7 @@ fn request(
     url: &Url,
     mut headers: HeaderMap,
     body: Bytes,
-) -> std::result::Result<Request<Full<Bytes>>, TransportFailure> {
+) -> std::result::Result<Request<Full<Bytes>>, TransportError> {
     let uri = if url.username().is_empty() && url.password().is_none() {
         Uri::try_from(url.as_str())
     } else {
@@ -311,7 +297,7 @@ fn request(
         }
         Uri::try_from(without_user_info(url).as_str())
     }
-    .map_err(|_| TransportFailure::permanent("url is not a valid request target".into()))?;
+    .map_err(|_| TransportError::new(ErrorKind::Invalid, "url is not a valid request target"))?;
     let mut request = Request::new(Full::new(body));
     *request.method_mut() = method;
     *request.uri_mut() = uri;
@@ -352,29 +338,21 @@ async fn read_at_most(mut body: Incoming, limit: usize, deadline: tokio::time::I
 
 /// What a client error means: a guard refusal (final), a connection failure (worth one quick retry),
 /// or a failure mid-request (worth a later retry). The text is the root cause's, never the URL.
-fn client_failure(e: &hyper_util::client::legacy::Error) -> TransportFailure {
+fn client_failure(e: &hyper_util::client::legacy::Error) -> TransportError {
     let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
     let mut root = None;
     while let Some(cause) = source {
         if let Some(refusal) = cause.downcast_ref::<Refusal>() {
-            return TransportFailure::permanent(refusal.to_string());
+            return TransportError::refused(refusal, false);
         }
         root = Some(cause);
         source = cause.source();
     }
     let detail = root.map(|c| c.to_string()).unwrap_or_else(|| e.to_string());
     if e.is_connect() {
-        TransportFailure {
-            error: format!("connection failed: {detail}"),
-            retryable: true,
-            quick_retry: true,
-        }
+        TransportError::new(ErrorKind::Connect, format!("connection failed: {detail}"))
     } else {
-        TransportFailure {
-            error: format!("request failed: {detail}"),
-            retryable: true,
-            quick_retry: false,
-        }
+        TransportError::new(ErrorKind::Request, format!("request failed: {detail}"))
     }
 }
 
@@ -488,7 +466,7 @@ mod tests {
                     Duration::from_secs(5),
                 )
                 .await
-                .unwrap_or_else(|f| panic!("{version}: {}", f.error));
+                .unwrap_or_else(|f| panic!("{version}: {}", f.message()));
             assert_eq!(reply.status, 200);
             assert_eq!(reply.body, format!("{version} {}", body.len()).as_bytes());
         }
@@ -510,8 +488,16 @@ mod tests {
             )
             .await
             .expect_err("an untrusted certificate must not be accepted");
-        assert!(failure.error.contains("certificate"), "{}", failure.error);
-        assert!(!failure.error.contains("/hook"), "{}", failure.error);
+        assert!(
+            failure.message().contains("certificate"),
+            "{}",
+            failure.message()
+        );
+        assert!(
+            !failure.message().contains("/hook"),
+            "{}",
+            failure.message()
+        );
     }
 
     /// One request as a plain HTTP receiver saw it.
@@ -633,7 +619,7 @@ mod tests {
                         Duration::from_secs(5),
                     )
                     .await
-                    .unwrap_or_else(|f| panic!("{}", f.error));
+                    .unwrap_or_else(|f| panic!("{}", f.message()));
                 assert_eq!(reply.status, 200);
                 let asked = first_log.lock().unwrap().last().cloned().unwrap();
                 let hop = second_log.lock().unwrap().last().cloned().unwrap();
@@ -691,7 +677,7 @@ mod tests {
                 Duration::from_secs(5),
             )
             .await
-            .unwrap_or_else(|f| panic!("{}", f.error));
+            .unwrap_or_else(|f| panic!("{}", f.message()));
         assert_eq!(reply.status, 200);
         let hop = second_log.lock().unwrap().last().cloned().unwrap();
         assert_eq!(hop.body, Bytes::from_static(b"{}"));
@@ -736,7 +722,7 @@ mod tests {
         for host in ["127.0.0.1", "localhost"] {
             let reply = post(format!("http://{host}:{}/", open.port())).await;
             assert_eq!(
-                reply.map(|r| r.status).map_err(|f| f.error),
+                reply.map(|r| r.status).map_err(|f| f.message().to_owned()),
                 Ok(200),
                 "{host}"
             );
@@ -745,11 +731,11 @@ mod tests {
                 .err()
                 .unwrap();
             assert!(
-                refused.error.contains("address guard"),
+                refused.message().contains("address guard"),
                 "{host}: {}",
-                refused.error
+                refused.message()
             );
-            assert!(!refused.retryable);
+            assert!(!refused.is_retryable());
         }
         // Literal forms carrying 127.0.0.1 are refused before any connection too.
         for host in [
@@ -762,9 +748,9 @@ mod tests {
                 .err()
                 .unwrap();
             assert!(
-                refused.error.contains("address guard"),
+                refused.message().contains("address guard"),
                 "{host}: {}",
-                refused.error
+                refused.message()
             );
         }
         let arrived = open_log.lock().unwrap().clone();
@@ -774,5 +760,78 @@ mod tests {
             assert!(seen.body.is_empty() && seen.headers.contains_key(USER_AGENT));
         }
         assert_eq!(closed_accepted.load(std::sync::atomic::Ordering::SeqCst), 0);
+    }
+
+    /// No caller checks a URL before the transport any more: the transport itself refuses an
+    /// address the policy forbids, for the first request (before any connection, so no attempt)
+    /// and for a redirect hop (after the first request was sent).
+    #[tokio::test]
+    async fn the_transport_refuses_forbidden_addresses_whoever_calls_it() {
+        let (forbidden, _, forbidden_accepted) = receiver(|_| (200, None)).await;
+        let strict = Transport::new(&DispatchConfig::default(), 4).unwrap();
+        let key = crate::secret::Secret::new("whsec");
+        let signing = Signing {
+            scheme: crate::dispatch::Scheme::Chatwoot,
+            key: Some(&key),
+            delivery_id: "delivery-1",
+            timestamp: 1_700_000_000,
+        };
+        for host in ["127.0.0.1", "[::1]", "[::ffff:127.0.0.1]"] {
+            let url = Url::parse(&format!("http://{host}:{}/hook", forbidden.port())).unwrap();
+            let timeout = Duration::from_secs(5);
+            let plain = strict
+                .post(&url, HeaderMap::new(), Bytes::new(), 64, timeout)
+                .await;
+            let signed = strict
+                .post_signed(&url, HeaderMap::new(), &signing, Bytes::new(), 64, timeout)
+                .await;
+            for refused in [plain, signed] {
+                let refused = refused.expect_err(host);
+                assert!(refused.is_refused_by_guard(), "{host}: {refused:?}");
+                assert!(
+                    !refused.attempted() && !refused.is_retryable(),
+                    "{refused:?}"
+                );
+                assert!(refused.message().contains("loopback"), "{refused:?}");
+            }
+        }
+
+        static FORBIDDEN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        FORBIDDEN
+            .set(format!("http://127.0.0.1:{}/hook", forbidden.port()))
+            .unwrap();
+        let (first, first_log, _) = receiver(|_| (307, FORBIDDEN.get().cloned())).await;
+        let config = DispatchConfig {
+            guard: GuardPolicy::from_settings(
+                false,
+                &[format!("127.0.0.1:{}", first.port())],
+                &[] as &[&str],
+            )
+            .unwrap(),
+            max_redirects: 3,
+            ..Default::default()
+        };
+        let transport = Transport::new(&config, 4).unwrap();
+        let url = Url::parse(&format!("http://127.0.0.1:{}/start", first.port())).unwrap();
+        let refused = transport
+            .post(
+                &url,
+                HeaderMap::new(),
+                Bytes::new(),
+                64,
+                Duration::from_secs(5),
+            )
+            .await
+            .expect_err("the hop goes to a port the policy does not open");
+        assert!(
+            refused.is_refused_by_guard() && refused.attempted(),
+            "{refused:?}"
+        );
+        assert!(!refused.is_retryable());
+        assert_eq!(first_log.lock().unwrap().len(), 1);
+        assert_eq!(
+            forbidden_accepted.load(std::sync::atomic::Ordering::SeqCst),
+            0
+        );
     }
 }

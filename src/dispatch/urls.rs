@@ -1,9 +1,7 @@
-//! Endpoint URLs: what is accepted, and the guard check for hosts given as literal addresses
-//! (the connector does not resolve those, so the resolver never sees them).
+//! Endpoint URLs: what is accepted, and how a URL is read (the address guard judges its host: see
+//! `guard`).
 
 use url::Url;
-
-use super::guard::{GuardPolicy, Refusal};
 
 /// Longer URLs are refused: no real endpoint needs one, and browsers and servers stop far sooner.
 pub const MAX_URL_BYTES: usize = 8 * 1024;
@@ -28,12 +26,6 @@ pub fn parse_endpoint_url(text: &str) -> Result<Url, String> {
         return Err("url has no host".into());
     }
     Ok(url)
-}
-
-/// Guard check for a URL whose host is an IP literal; names pass here and are checked by the
-/// resolver when connecting. (The rule is the guard's, `GuardPolicy::check_literal`.)
-pub fn check_literal_host(policy: &GuardPolicy, url: &Url) -> Result<(), Refusal> {
-    policy.check_literal(url)
 }
 
 /// The URL without its user info (`user:password@`).
@@ -69,31 +61,5 @@ mod tests {
         assert!(parse_endpoint_url(&long)
             .unwrap_err()
             .contains("longer than"));
-    }
-
-    #[test]
-    fn literal_hosts_are_guarded() {
-        let strict = GuardPolicy::default();
-        for url in [
-            "http://127.0.0.1/",
-            "http://[::1]/",
-            "http://0x7f.1/",
-            "http://169.254.169.254/latest",
-            "http://[::ffff:127.0.0.1]/",
-            "http://2130706433/",
-            "http://0.0.0.0:80/",
-        ] {
-            let url = parse_endpoint_url(url).unwrap();
-            assert!(check_literal_host(&strict, &url).is_err(), "{url}");
-        }
-        assert!(check_literal_host(
-            &strict,
-            &parse_endpoint_url("http://93.184.216.34/").unwrap()
-        )
-        .is_ok());
-        // Names are left to the resolver.
-        assert!(
-            check_literal_host(&strict, &parse_endpoint_url("http://localhost/").unwrap()).is_ok()
-        );
     }
 }

@@ -125,15 +125,15 @@ impl From<Error> for Stop {
 }
 
 fn transport(stage: &str, failure: ProviderFailure) -> Stop {
-    if failure.retryable {
+    if failure.retryable() {
         Stop::Outcome(Outcome::retry(
-            format!("dialogflow {stage}: {}", failure.message),
+            format!("dialogflow {stage}: {}", failure.message()),
             None,
         ))
     } else {
         Stop::Error(Error::Configuration(format!(
             "dialogflow {stage}: {}",
-            failure.message
+            failure.message()
         )))
     }
 }

@@ -71,7 +71,7 @@ pub async fn graphql(
         timeout,
     )
     .await
-    .map_err(|f| Error::Delivery(format!("linear: {}", f.message)))?;
+    .map_err(|f| Error::Delivery(format!("linear: {}", f.message())))?;
     interpret(&reply)
 }
 

@@ -1,6 +1,8 @@
 //! What the providers send us and what we send them. One file per provider.
 
+pub mod apps;
 pub mod dialogflow;
+pub mod http;
 pub mod linear;
 pub mod openai;
 mod outcome;

@@ -10,8 +10,8 @@ use serde_json::Value;
 
 use super::dialogflow::{self, DialogflowCall, ServiceAccount};
 use super::{openai, slack, Outcome};
-use crate::dispatch::{provider_post, Engine, ProviderFailure};
-use crate::hooks::apps;
+use crate::dispatch::{provider_post, Engine};
+use crate::providers::apps;
 use crate::secret::Secret;
 use crate::{Error, Result};
 
@@ -202,14 +202,19 @@ async fn perform_bearer(engine: &Engine, call: Call, timeout: Duration) -> Resul
     .await
     {
         Ok(reply) => reply,
-        Err(ProviderFailure {
-            message,
-            retryable: true,
-        }) => return Ok(Outcome::retry(format!("{}: {message}", call.app), None)),
-        Err(ProviderFailure {
-            message,
-            retryable: false,
-        }) => return Err(Error::Configuration(format!("{}: {message}", call.app))),
+        Err(failure) if failure.retryable() => {
+            return Ok(Outcome::retry(
+                format!("{}: {}", call.app, failure.message()),
+                None,
+            ))
+        }
+        Err(failure) => {
+            return Err(Error::Configuration(format!(
+                "{}: {}",
+                call.app,
+                failure.message()
+            )))
+        }
     };
     match call.app {
         "slack" => slack::interpret(&reply, call.threaded),

@@ -76,11 +76,6 @@ pub fn check_base64(expected: &[u8], candidate: &[u8]) -> Result<(), Failure> {
     matched(ct_eq(expected, &decoded))
 }
 
-/// Shopify (`X-Shopify-Hmac-Sha256`) and LINE (`X-Line-Signature`): base64 HMAC-SHA256 of the raw body.
-pub fn verify_base64(secret: &[u8], body: &[u8], signature: &[u8]) -> Result<(), Failure> {
-    check_base64(&hmac_sha256(secret, &[body]), signature)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,30 +183,5 @@ mod tests {
         let mut flipped = good.into_bytes();
         flipped[10] = if flipped[10] == b'0' { b'1' } else { b'0' };
         assert!(!verify_hex(b"secret", &[b"body"], &flipped));
-    }
-
-    #[test]
-    fn base64_signatures() {
-        let sig = BASE64.encode(hmac_sha256(b"shpss_secret", &[b"{\"id\":1}"]));
-        assert_eq!(
-            verify_base64(b"shpss_secret", b"{\"id\":1}", sig.as_bytes()),
-            Ok(())
-        );
-        assert_eq!(
-            verify_base64(b"shpss_secret", b"{\"id\":2}", sig.as_bytes()),
-            Err(Failure::Mismatch)
-        );
-        assert_eq!(
-            verify_base64(b"shpss_secret", b"{}", b"not base64!"),
-            Err(Failure::Malformed(Part::Signature))
-        );
-        assert_eq!(
-            verify_base64(b"shpss_secret", b"{}", b""),
-            Err(Failure::Missing(Part::Signature))
-        );
-        assert_eq!(
-            verify_base64(b"shpss_secret", b"{}", b"AAAA"),
-            Err(Failure::Mismatch)
-        );
     }
 }

@@ -3,7 +3,7 @@
 //! call with the GVL released (interruptible), and returns the outcome as a tuple.
 
 use chatwoot_integrations::dispatch;
-use chatwoot_integrations::hooks::apps;
+use chatwoot_integrations::providers::apps;
 use chatwoot_integrations::providers::send_service::{self, Prepared, SendInput};
 use chatwoot_integrations::providers::{linear, Outcome};
 use chatwoot_integrations::secret::Secret;

@@ -4,7 +4,7 @@
 //! entry may open one port only) and checks literal addresses, which are never resolved.
 
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -17,7 +17,8 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tower_service::Service;
 
-use super::guard::GuardPolicy;
+use super::host::literal_ip;
+use super::GuardPolicy;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T, BoxError>> + Send>>;
@@ -98,11 +99,7 @@ impl Service<Uri> for GuardedConnector {
         // A literal address is connected to without resolving: checked here, whatever the caller
         // checked before.
         let host = uri.host().unwrap_or_default();
-        let literal = host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<IpAddr>();
-        if let Ok(ip) = literal {
+        if let Some(ip) = literal_ip(host) {
             if let Err(refusal) = self.policy.check(host, port, ip) {
                 return Box::pin(std::future::ready(Err(refusal.into())));
             }

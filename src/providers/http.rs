@@ -1,27 +1,24 @@
 //! Provider API calls (Slack, OpenAI, …) on the same engine as webhooks: the same pooled client,
-//! concurrency permits, timeouts and address guard (public provider hosts pass it as any public
-//! host does; a self-hosted OpenAI-compatible server on a private network needs an allowance).
+//! concurrency permits, timeouts and address guard, which the transport enforces (public provider
+//! hosts pass it as any public host does; a self-hosted OpenAI-compatible server on a private
+//! network needs an allowance).
 
 use std::time::Duration;
 
 use http::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 
-use super::engine::Engine;
-use super::urls::{check_literal_host, parse_endpoint_url};
+use crate::dispatch::{parse_endpoint_url, Engine, ErrorKind, TransportError};
 use crate::secret::Secret;
 
 /// Provider answers larger than this are cut (and then fail to parse): none of ours come near it.
 const MAX_PROVIDER_RESPONSE: usize = 4 * 1024 * 1024;
 
 /// An HTTP answer from a provider: the transport's reply, read to the end (up to 4 MiB).
-pub use super::transport::Reply as ProviderReply;
+pub use crate::dispatch::ProviderReply;
 
-/// No HTTP answer: the message (never the URL or token), and whether a later try may work.
-#[derive(Debug, Clone)]
-pub struct ProviderFailure {
-    pub message: String,
-    pub retryable: bool,
-}
+/// No HTTP answer: the transport's error (its message never holds the URL or token), under the
+/// name provider code has long used.
+pub type ProviderFailure = TransportError;
 
 /// POSTs `body` to `url` with a Bearer token (when given) and waits for the whole answer.
 pub async fn post(
@@ -32,29 +29,23 @@ pub async fn post(
     body: Vec<u8>,
     timeout: Duration,
 ) -> Result<ProviderReply, ProviderFailure> {
-    let url = parse_endpoint_url(url).map_err(|message| ProviderFailure {
-        message,
-        retryable: false,
-    })?;
-    check_literal_host(&engine.config.guard, &url).map_err(|r| ProviderFailure {
-        message: r.to_string(),
-        retryable: false,
-    })?;
+    let url = parse_endpoint_url(url)
+        .map_err(|message| TransportError::new(ErrorKind::Invalid, message))?;
     let Ok(_permit) = engine.permits.acquire().await else {
-        return Err(ProviderFailure {
-            message: "the delivery engine is shutting down".into(),
-            retryable: true,
-        });
+        return Err(TransportError::new(
+            ErrorKind::ShuttingDown,
+            "the delivery engine is shutting down",
+        ));
     };
     let mut headers = HeaderMap::new();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Some(token) = bearer {
         let mut value =
             HeaderValue::from_bytes(&[b"Bearer ", token.expose()].concat()).map_err(|_| {
-                ProviderFailure {
-                    message: "the access token is not a valid header value".into(),
-                    retryable: false,
-                }
+                TransportError::new(
+                    ErrorKind::Invalid,
+                    "the access token is not a valid header value",
+                )
             })?;
         value.set_sensitive(true);
         headers.insert(AUTHORIZATION, value);
@@ -63,8 +54,4 @@ pub async fn post(
         .transport()
         .post(&url, headers, body.into(), MAX_PROVIDER_RESPONSE, timeout)
         .await
-        .map_err(|f| ProviderFailure {
-            message: f.error,
-            retryable: f.retryable,
-        })
 }
