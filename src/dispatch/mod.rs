@@ -51,6 +51,10 @@ pub struct EndpointSpec {
     pub headers: Vec<(String, String)>,
     /// Reused on retries so receivers can de-duplicate; a new UUID v4 when absent.
     pub delivery_id: Option<String>,
+    /// Secret rotation: the secrets still accepted besides `secret` (the newest), newest first.
+    /// Standard Webhooks signs with each (one `v1,` entry per secret); the schemes that carry
+    /// one signature (Chatwoot, hex body) sign with `secret` alone.
+    pub previous_secrets: Vec<Secret>,
 }
 
 /// An entry of a fan-out that could not be made into an [`EndpointSpec`] (the binding found an
@@ -201,6 +205,23 @@ fn prepare(
         },
         (secret, _) => secret.clone(),
     };
+    if spec.previous_secrets.len() >= headers::MAX_SECRETS {
+        let error = format!("secret takes at most {} secrets", headers::MAX_SECRETS);
+        return Err(refused(shown, delivery_id, error));
+    }
+    let previous_keys = match (key.is_some(), scheme) {
+        (true, Scheme::Standard) => {
+            let mut keys = Vec::with_capacity(spec.previous_secrets.len());
+            for secret in &spec.previous_secrets {
+                match standard_key(secret.expose()) {
+                    Ok(key) => keys.push(Secret::new(key)),
+                    Err(e) => return Err(refused(shown, delivery_id, e.to_string())),
+                }
+            }
+            keys
+        }
+        _ => Vec::new(),
+    };
     Ok(deliver::Prepared {
         url,
         // What the result shows, not what is sent (that is `url`).
@@ -208,6 +229,7 @@ fn prepare(
         key,
         headers,
         delivery_id,
+        previous_keys,
     })
 }
 
@@ -329,6 +351,7 @@ mod tests {
             secret: None,
             headers: vec![],
             delivery_id: delivery_id.map(Into::into),
+            previous_secrets: vec![],
         }
         .into()
     }

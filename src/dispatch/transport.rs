@@ -609,6 +609,7 @@ mod tests {
             key: Some(&key),
             delivery_id: "delivery-1",
             timestamp: 1_700_000_000,
+            previous_keys: &[],
         };
         let body = Bytes::from_static(br#"{"event":"message_created"}"#);
         for keep in [false, true] {
