@@ -243,6 +243,19 @@ RSpec.describe "durable delivery: schedule, endpoint health, attempt history" do
       expect(failing.first["failures"]).to eq(10)
     end
 
+    it "a Redis that cannot be reached costs the bookkeeping, never the retry: logged, nothing disabled" do
+      log = StringIO.new
+      n.configure do |c|
+        c.on_endpoint_failing = ->(_) { true }
+        c.logger = Logger.new(log)
+      end
+      unreachable = ->(&_block) { raise Errno::ECONNREFUSED, "redis" }
+      failed = n::DeliveryResult.new(url: "http://127.0.0.1:9/x", status: 500, attempts: 1, duration: 0.1, error: "HTTP 500",
+                                     retryable: true, response_excerpt: "", delivery_id: "d-1")
+      expect(n::EndpointHealth.new(n.config, unreachable).record([failed], [5])).to eq([false])
+      expect(log.string).to include("endpoint health not recorded: Errno::ECONNREFUSED")
+    end
+
     it "leaves Redis alone when no health callback is set" do
       @receiver.respond { [500, {}, "down"] }
       job.new.perform([{ "url" => @receiver.url("/q") }], payload, "e")

@@ -93,7 +93,8 @@ module Integrations
       # jitter, or the app's own c.retry_delay; a Retry-After raises it up to c.retry_after_max),
       # unless it is final, the schedule is spent, or the app has disabled the endpoint.
       def follow_up(config, result, reference, payload, event, attempt, disabled)
-        return result.with_attempt(attempt, nil) if result.success?
+        # (A first attempt's success is what a result says without the fields: no copy.)
+        return attempt == 1 ? result : result.with_attempt(attempt, nil) if result.success?
 
         delay = retry_delay(config, result, attempt) if result.retryable? && !disabled
         if delay

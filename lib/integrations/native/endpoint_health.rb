@@ -73,7 +73,8 @@ module Integrations
 
       # Records one job run's results. Returns, by index, whether the app has disabled that endpoint
       # (so the job retries it no more). Successes reset their streaks in one round trip; an
-      # endpoint whose input was unusable (nothing was sent) is not the receiver's failure.
+      # endpoint whose input was unusable (nothing was sent) is not the receiver's failure. Redis
+      # unreachable costs the bookkeeping, never a delivery's retry: it is logged and skipped.
       def record(results, references)
         successes = []
         stopped = Array.new(results.size, false)
@@ -86,8 +87,12 @@ module Integrations
             stopped[index] = failure(result, references[index])
           end
         end
-        @redis.call { |conn| conn.del(*successes) } unless successes.empty?
+        # (Commands through #call, which both redis-rb and Sidekiq 7's redis-client adapter take.)
+        @redis.call { |conn| conn.call("DEL", *successes) } unless successes.empty?
         stopped
+      rescue StandardError => e
+        logger.warn("[chatwoot_integrations_rs] endpoint health not recorded: #{e.class}: #{e.message}")
+        stopped || []
       end
 
       private
@@ -100,14 +105,14 @@ module Integrations
         # an endpoint silent for that long starts afresh.
         ttl = [(window * 2 * 1000).ceil, 1000].max
         failures, since, failing, ask, disabled = @redis.call do |conn|
-          conn.eval(FAILURE, keys: [key], argv: [format("%.6f", Time.now.to_f), @config.endpoint_failing_after, window, ttl,
-                                                 gone ? "1" : "0"])
+          conn.call("EVAL", FAILURE, 1, key, format("%.6f", Time.now.to_f), @config.endpoint_failing_after.to_s, window.to_s,
+                    ttl.to_s, gone ? "1" : "0")
         end
         streak = Streak.new(endpoint: shown(reference, result), url: result.url, failures: failures,
                             failing_since: Time.at(Float(since)), gone: gone, result: result)
         notify(:on_endpoint_failing, streak) if failing == 1
         if ask == 1 && notify(:on_endpoint_disabled, streak) == true
-          @redis.call { |conn| conn.hset(key, "disabled", "1") }
+          @redis.call { |conn| conn.call("HSET", key, "disabled", "1") }
           return true
         end
         disabled == 1
@@ -123,8 +128,12 @@ module Integrations
         callback = @config.public_send(name)
         callback&.call(streak)
       rescue StandardError => e
-        (@config.logger || Native.logger).warn("[chatwoot_integrations_rs] #{name} raised #{e.class}: #{e.message}")
+        logger.warn("[chatwoot_integrations_rs] #{name} raised #{e.class}: #{e.message}")
         nil
+      end
+
+      def logger
+        @config.logger || Native.logger
       end
     end
   end
