@@ -15,8 +15,8 @@ module Integrations
       attr_accessor :endpoint_resolver, :retry_delay, :max_attempts, :on_delivery_failure, :queue, :logger
       # Durable delivery: schedule and endpoint health (README "Durable delivery"; the rules and
       # defaults are the core's, src/dispatch/retry_schedule.rs). Which retry rule applies: an
-      # Array in retry_schedule; else, if the app set retry_delay or max_attempts, those (the
-      # old rule); else the default schedule.
+      # Array in retry_schedule; else, if the app changed retry_delay or max_attempts from their
+      # defaults, those (the old rule); else the default schedule.
       attr_accessor :retry_schedule, :retry_after_max, :on_endpoint_failing, :on_endpoint_disabled,
                     :endpoint_failing_after, :endpoint_disable_after
       # Provider base URLs (tests and self-hosted OpenAI-compatible servers point these elsewhere)
