@@ -22,7 +22,7 @@ module Integrations
       # Provider base URLs (tests and self-hosted OpenAI-compatible servers point these elsewhere)
       attr_accessor :slack_api_url, :openai_api_url, :dialogflow_api_url, :google_token_url, :linear_api_url
 
-      DURABLE_DEFAULTS = Native._native_durable_defaults.freeze
+      DURABLE_DEFAULTS = Native._native_durable_defaults.transform_values(&:freeze).freeze
 
       # ActiveJob's polynomial back-off: 3 s, 18 s, 83 s, 258 s, 627 s, …
       DEFAULT_RETRY_DELAY = ->(attempt) { (attempt**4) + 2 }
