@@ -276,6 +276,43 @@ RSpec.describe "durable delivery: schedule, endpoint health, attempt history" do
     end
   end
 
+  describe "DeliveryJob (ActiveJob) shares it" do
+    before do
+      require "active_job"
+      @adapter = ActiveJob::Base.queue_adapter
+      @logger = ActiveJob::Base.logger
+      ActiveJob::Base.queue_adapter = :test
+      ActiveJob::Base.logger = Logger.new(File::NULL)
+    end
+
+    after do
+      ActiveJob::Base.queue_adapter = @adapter
+      ActiveJob::Base.logger = @logger
+    end
+
+    it "retries the url form on the schedule, with the secret list, and reports a 410 at once" do
+      calls = []
+      n.configure do |c|
+        c.retry_schedule = [60, 600]
+        c.on_endpoint_disabled = lambda do |s|
+          calls << [s.endpoint, s.gone?]
+          true
+        end
+      end
+      @receiver.respond { |req, _| req.path == "/gone" ? [410, {}, "gone"] : [503, {}, "down"] }
+      delivery_job = Integrations::Native::DeliveryJob
+      delivery_job.perform_now(@receiver.url("/down"), { "event" => "message_created", "id" => 1 }, :account_webhook,
+                               secret: %w[newest older])
+      retry_job = delivery_job.queue_adapter.enqueued_jobs.last
+      expect(retry_job[:at] - Time.now.to_f).to be_between(60 * 0.8 - 1, 60 * 1.2)
+      expect(retry_job[:args][3]).to include("secret" => %w[newest older], "attempt" => 2)
+
+      delivery_job.perform_now(@receiver.url("/gone"), { "event" => "message_created", "id" => 2 }, :account_webhook)
+      expect(calls).to eq([[n.redact_url(@receiver.url("/gone")), true]])
+      expect(delivery_job.queue_adapter.enqueued_jobs.size).to eq(1) # no retry for the 410
+    end
+  end
+
   describe "attempt history" do
     it "each result and deliver.integrations_native event carries the attempt and the next attempt's time" do
       events = []
