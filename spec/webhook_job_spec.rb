@@ -74,7 +74,7 @@ RSpec.describe "Integrations::Native::WebhookJob" do
     expect(args[0]).to eq([7]) # the id, never the secret
     expect(args[1]).to eq(payload)
     expect(args[3]).to eq("attempt" => 2, "delivery_ids" => [results[0].delivery_id])
-    expect(scheduled.first.at).to be_within(3).of(Time.now + 3) # retry_delay(1) = 1**4 + 2
+    expect(scheduled.first.at).to be_within(1.2).of(Time.now + 5) # the default schedule's first step, 5 s +-20%
     expect(Sidekiq.dump_json(args)).not_to include("secret-7")
   end
 

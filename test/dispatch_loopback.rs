@@ -97,6 +97,7 @@ fn delivers_signed_bodies_and_guards_loopback() {
         secret: secret.map(Secret::new),
         headers: vec![],
         delivery_id: None,
+        previous_secrets: vec![],
     };
     let body = Bytes::from_static(br#"{"event":"message_created","id":1}"#);
     let options = DispatchOptions {

@@ -26,4 +26,22 @@ Integrations::Native.configure do |c|
   c.max_attempts = Integer(ENV.fetch("MAX_ATTEMPTS"))
   c.endpoint_resolver = ->(id) { JSON.parse(File.read(ENV.fetch("ENDPOINTS_FILE"))).fetch(id.to_s) }
   c.on_delivery_failure = ->(result) { File.write(ENV.fetch("FAILURES_FILE"), "#{result.delivery_id}\n", mode: "a") }
+  # The durable-delivery specs (spec/durable_delivery_spec.rb): a schedule (in the seconds of a
+  # real deployment; INTEGRATIONS_NATIVE_TIME_SCALE compresses it) and the health callbacks, which
+  # append one JSON line each to HEALTH_FILE and answer DISABLE_ANSWER.
+  c.retry_schedule = JSON.parse(ENV["RETRY_SCHEDULE"]) if ENV["RETRY_SCHEDULE"]
+  c.endpoint_failing_after = Integer(ENV["FAILING_AFTER"]) if ENV["FAILING_AFTER"]
+  c.endpoint_disable_after = Float(ENV["DISABLE_AFTER"]) if ENV["DISABLE_AFTER"]
+  if ENV["HEALTH_FILE"]
+    record = lambda do |kind, streak|
+      line = { kind: kind, endpoint: streak.endpoint, failures: streak.failures, gone: streak.gone,
+               since: streak.failing_since.to_f, at: Time.now.to_f }
+      File.write(ENV.fetch("HEALTH_FILE"), "#{JSON.generate(line)}\n", mode: "a")
+    end
+    c.on_endpoint_failing = ->(streak) { record.("failing", streak) }
+    c.on_endpoint_disabled = lambda do |streak|
+      record.("disabled", streak)
+      ENV["DISABLE_ANSWER"] == "true"
+    end
+  end
 end

@@ -55,7 +55,9 @@ RSpec.describe "A defective endpoint in a fan-out" do
     "url with a newline in the host" => [->(_) { { url: "http://127.0.0.1\r\nHost: evil/" } }, /url/, ArgumentError],
     "secret an Integer" => [->(url) { { url: url, secret: 123 } }, /secret must be a String, got Integer/, TypeError],
     "secret a Symbol" => [->(url) { { url: url, secret: :s } }, /secret must be a String, got Symbol/, TypeError],
-    "secret an Array" => [->(url) { { url: url, secret: ["s"] } }, /secret must be a String, got Array/, TypeError],
+    # (An Array of Strings is secret rotation, spec/secret_rotation_spec.rb.)
+    "secret an Array with an Integer" => [->(url) { { url: url, secret: ["s", 1] } }, /secret entries must be Strings, got Integer/, TypeError],
+    "secret an Array with an empty String" => [->(url) { { url: url, secret: ["s", ""] } }, /secret entries must not be empty/, ArgumentError],
     "headers an Array" => [->(url) { { url: url, headers: [%w[X-A b]] } }, /headers must be a Hash, got Array/, TypeError],
     "headers a String" => [->(url) { { url: url, headers: "X-A: b" } }, /headers must be a Hash, got String/, TypeError],
     "header name an Integer" => [->(url) { { url: url, headers: { 1 => "b" } } }, /header names must be Strings or Symbols/, TypeError],

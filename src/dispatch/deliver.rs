@@ -21,6 +21,8 @@ pub struct Prepared {
     pub key: Option<Secret>,
     pub headers: HeaderMap,
     pub delivery_id: String,
+    /// Standard Webhooks secret rotation: the older keys, each signing too (see `Signing`).
+    pub previous_keys: Vec<Secret>,
 }
 
 /// How one attempt ended.
@@ -124,6 +126,7 @@ async fn attempt(
         key: endpoint.key.as_ref(),
         delivery_id: &endpoint.delivery_id,
         timestamp: now_unix(),
+        previous_keys: &endpoint.previous_keys,
     };
     let headers = endpoint.headers.clone();
     let max = engine.config.max_response_bytes;

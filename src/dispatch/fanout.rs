@@ -89,6 +89,23 @@ fn prepare(
         },
         (secret, _) => secret.clone(),
     };
+    if spec.previous_secrets.len() >= headers::MAX_SECRETS {
+        let error = format!("secret takes at most {} secrets", headers::MAX_SECRETS);
+        return Err(refused(shown, delivery_id, error));
+    }
+    let previous_keys = match (key.is_some(), scheme) {
+        (true, Scheme::Standard) => {
+            let mut keys = Vec::with_capacity(spec.previous_secrets.len());
+            for secret in &spec.previous_secrets {
+                match standard_key(secret.expose()) {
+                    Ok(key) => keys.push(Secret::new(key)),
+                    Err(e) => return Err(refused(shown, delivery_id, e.to_string())),
+                }
+            }
+            keys
+        }
+        _ => Vec::new(),
+    };
     Ok(deliver::Prepared {
         url,
         // What the result shows, not what is sent (that is `url`).
@@ -96,6 +113,7 @@ fn prepare(
         key,
         headers,
         delivery_id,
+        previous_keys,
     })
 }
 
@@ -210,6 +228,7 @@ mod tests {
             secret: None,
             headers: vec![],
             delivery_id: delivery_id.map(Into::into),
+            previous_secrets: vec![],
         }
         .into()
     }

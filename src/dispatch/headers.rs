@@ -28,6 +28,10 @@ impl Scheme {
     }
 }
 
+/// Secrets one endpoint may sign with at once (rotation: the newest and the ones still accepted).
+/// Each costs an HMAC per request; rotation needs two or three.
+pub const MAX_SECRETS: usize = 10;
+
 /// Headers the transport owns; letting a caller set them would corrupt the request.
 const RESERVED: &[&str] = &[
     "host",
@@ -61,10 +65,13 @@ pub fn custom_headers(pairs: &[(String, String)]) -> Result<HeaderMap, String> {
 }
 
 /// The signing headers for one attempt. A missing secret means an unsigned delivery, which still
-/// carries its delivery id so the receiver can de-duplicate.
+/// carries its delivery id so the receiver can de-duplicate. `previous` (rotation, newest first)
+/// adds one `v1,` entry each to a Standard Webhooks signature, space-separated after the newest's,
+/// as the spec's libraries verify: any entry may match. The other schemes carry one signature.
 pub fn signing_headers(
     scheme: Scheme,
     key: Option<&Secret>,
+    previous: &[Secret],
     delivery_id: &str,
     timestamp: i64,
     body: &[u8],
@@ -94,8 +101,17 @@ pub fn signing_headers(
         Scheme::Standard => {
             headers.push(("webhook-id", delivery_id.to_string()));
             if let Some(key) = key {
-                let signature =
+                let mut signature =
                     sign_standard(key.expose(), delivery_id.as_bytes(), ts.as_bytes(), body);
+                for older in previous {
+                    signature.push(' ');
+                    signature.push_str(&sign_standard(
+                        older.expose(),
+                        delivery_id.as_bytes(),
+                        ts.as_bytes(),
+                        body,
+                    ));
+                }
                 headers.push(("webhook-signature", signature));
             }
             headers.push(("webhook-timestamp", ts));
@@ -113,6 +129,8 @@ pub struct Signing<'a> {
     pub key: Option<&'a Secret>,
     pub delivery_id: &'a str,
     pub timestamp: i64,
+    /// Standard Webhooks rotation: older keys that sign too (empty for the other schemes).
+    pub previous_keys: &'a [Secret],
 }
 
 impl Signing<'_> {
@@ -121,6 +139,7 @@ impl Signing<'_> {
         let signed = signing_headers(
             self.scheme,
             self.key,
+            self.previous_keys,
             self.delivery_id,
             self.timestamp,
             body,
@@ -159,11 +178,18 @@ mod tests {
     #[test]
     fn chatwoot_headers() {
         let key = Secret::new("secret");
-        let h = signing_headers(Scheme::Chatwoot, Some(&key), "id-1", 1_700_000_000, b"{}");
+        let h = signing_headers(
+            Scheme::Chatwoot,
+            Some(&key),
+            &[],
+            "id-1",
+            1_700_000_000,
+            b"{}",
+        );
         assert_eq!(h[0], ("x-chatwoot-delivery", "id-1".to_string()));
         assert_eq!(h[1].1, sign_chatwoot(b"secret", b"1700000000", b"{}"));
         assert_eq!(h[2], ("x-chatwoot-timestamp", "1700000000".to_string()));
-        let unsigned = signing_headers(Scheme::Chatwoot, None, "id-1", 1, b"{}");
+        let unsigned = signing_headers(Scheme::Chatwoot, None, &[], "id-1", 1, b"{}");
         assert_eq!(unsigned, vec![("x-chatwoot-delivery", "id-1".to_string())]);
     }
 
@@ -175,6 +201,7 @@ mod tests {
             key: Some(&key),
             delivery_id: "id-1",
             timestamp: 7,
+            previous_keys: &[],
         };
         let mut headers =
             custom_headers(&[("X-Chatwoot-Signature".into(), "forged".into())]).unwrap();
@@ -195,11 +222,45 @@ mod tests {
     #[test]
     fn hex_body_and_standard_headers() {
         let key = Secret::new("secret");
-        let h = signing_headers(Scheme::HexBody, Some(&key), "d", 5, b"body");
+        let h = signing_headers(Scheme::HexBody, Some(&key), &[], "d", 5, b"body");
         assert_eq!(h[1].1, hmac_sha256_hex(b"secret", &[b"body"]));
-        let s = signing_headers(Scheme::Standard, Some(&key), "msg_1", 5, b"body");
+        let s = signing_headers(Scheme::Standard, Some(&key), &[], "msg_1", 5, b"body");
         assert_eq!(s[0], ("webhook-id", "msg_1".to_string()));
         assert_eq!(s[1].1, sign_standard(b"secret", b"msg_1", b"5", b"body"));
         assert_eq!(s[2], ("webhook-timestamp", "5".to_string()));
+    }
+
+    #[test]
+    fn rotation_signs_standard_with_every_key_and_the_others_with_the_newest() {
+        let (newest, older) = (Secret::new("newest"), Secret::new("older"));
+        let previous = [older.clone()];
+        let s = signing_headers(Scheme::Standard, Some(&newest), &previous, "m", 5, b"b");
+        assert_eq!(
+            s[1].1,
+            format!(
+                "{} {}",
+                sign_standard(b"newest", b"m", b"5", b"b"),
+                sign_standard(b"older", b"m", b"5", b"b")
+            )
+        );
+        // Each entry verifies with its own key alone, as a receiver knowing one secret checks it.
+        for key in [&newest, &older] {
+            assert_eq!(
+                crate::signature::verify_standard(
+                    key.expose(),
+                    b"m",
+                    b"5",
+                    b"b",
+                    s[1].1.as_bytes(),
+                    300,
+                    5
+                ),
+                Ok(())
+            );
+        }
+        let c = signing_headers(Scheme::Chatwoot, Some(&newest), &previous, "m", 5, b"b");
+        assert_eq!(c[1].1, sign_chatwoot(b"newest", b"5", b"b"));
+        let h = signing_headers(Scheme::HexBody, Some(&newest), &previous, "m", 5, b"b");
+        assert_eq!(h[1].1, hmac_sha256_hex(b"newest", &[b"b"]));
     }
 }

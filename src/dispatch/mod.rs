@@ -15,6 +15,7 @@ mod headers;
 mod ids;
 mod lanes;
 mod redact;
+pub mod retry_schedule;
 mod transport;
 mod transport_error;
 mod urls;
@@ -30,6 +31,7 @@ pub use guard::{
     classify as classify_address, parse_cidr, AddressClass, Guard, GuardPolicy, Refusal,
 };
 pub use headers::{custom_headers, Scheme};
+pub use ids::derived_id as derived_delivery_id;
 pub use redact::{redact, redacted, REDACTED};
 pub use transport::Reply as ProviderReply;
 pub use transport_error::{ErrorKind, TransportError};
@@ -45,6 +47,10 @@ pub struct EndpointSpec {
     pub headers: Vec<(String, String)>,
     /// Reused on retries so receivers can de-duplicate; a new UUID v4 when absent.
     pub delivery_id: Option<String>,
+    /// Secret rotation: the secrets still accepted besides `secret` (the newest), newest first.
+    /// Standard Webhooks signs with each (one `v1,` entry per secret); the schemes that carry
+    /// one signature (Chatwoot, hex body) sign with `secret` alone.
+    pub previous_secrets: Vec<Secret>,
 }
 
 /// An entry of a fan-out that could not be made into an [`EndpointSpec`] (the binding found an

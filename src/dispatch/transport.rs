@@ -595,6 +595,7 @@ mod tests {
             key: Some(&key),
             delivery_id: "delivery-1",
             timestamp: 1_700_000_000,
+            previous_keys: &[],
         };
         let body = Bytes::from_static(br#"{"event":"message_created"}"#);
         for keep in [false, true] {
@@ -775,6 +776,7 @@ mod tests {
             key: Some(&key),
             delivery_id: "delivery-1",
             timestamp: 1_700_000_000,
+            previous_keys: &[],
         };
         for host in ["127.0.0.1", "[::1]", "[::ffff:127.0.0.1]"] {
             let url = Url::parse(&format!("http://{host}:{}/hook", forbidden.port())).unwrap();

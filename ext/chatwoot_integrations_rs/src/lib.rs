@@ -2,6 +2,7 @@
 //! mapping only. Each Ruby class or module has one module here with its own `init`.
 
 mod dispatch;
+mod durable;
 mod errors;
 mod helpers;
 mod payload;
@@ -23,6 +24,7 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     helpers::panic::init(ruby)?;
     signature::init(ruby)?;
     dispatch::init(ruby)?;
+    durable::init(ruby)?;
     slack::init(ruby)?;
     payload::init(ruby)?;
     send_service::init(ruby)?;

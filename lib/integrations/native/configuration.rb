@@ -13,8 +13,16 @@ module Integrations
       attr_accessor :rails_json
       # Durable delivery (WebhookJob)
       attr_accessor :endpoint_resolver, :retry_delay, :max_attempts, :on_delivery_failure, :queue, :logger
+      # Durable delivery: schedule and endpoint health (README "Durable delivery"; the rules and
+      # defaults are the core's, src/dispatch/retry_schedule.rs). Which retry rule applies: an
+      # Array in retry_schedule; else, if the app changed retry_delay or max_attempts from their
+      # defaults, those (the old rule); else the default schedule.
+      attr_accessor :retry_schedule, :retry_after_max, :on_endpoint_failing, :on_endpoint_disabled,
+                    :endpoint_failing_after, :endpoint_disable_after
       # Provider base URLs (tests and self-hosted OpenAI-compatible servers point these elsewhere)
       attr_accessor :slack_api_url, :openai_api_url, :dialogflow_api_url, :google_token_url, :linear_api_url
+
+      DURABLE_DEFAULTS = Native._native_durable_defaults.transform_values(&:freeze).freeze
 
       # ActiveJob's polynomial back-off: 3 s, 18 s, 83 s, 258 s, 627 s, …
       DEFAULT_RETRY_DELAY = ->(attempt) { (attempt**4) + 2 }
@@ -37,6 +45,12 @@ module Integrations
         @on_delivery_failure = nil
         @queue = nil
         @logger = nil
+        @retry_schedule = nil
+        @retry_after_max = DURABLE_DEFAULTS[:retry_after_max]
+        @on_endpoint_failing = nil
+        @on_endpoint_disabled = nil
+        @endpoint_failing_after = DURABLE_DEFAULTS[:endpoint_failing_after]
+        @endpoint_disable_after = DURABLE_DEFAULTS[:endpoint_disable_after]
         @slack_api_url = "https://slack.com/api"
         @openai_api_url = "https://api.openai.com/v1"
         @dialogflow_api_url = "https://dialogflow.googleapis.com"
@@ -66,6 +80,33 @@ module Integrations
         raise ConfigurationError, "webhook_timeout must be nil, seconds (up to 600) or a callable, got #{webhook_timeout.inspect}"
       end
       private :check_chatwoot_settings!
+
+      # The retry schedule in force (seconds per retry), or nil when the app's retry_delay and
+      # max_attempts decide (see the precedence above).
+      def effective_retry_schedule
+        return retry_schedule if retry_schedule
+        return nil if !retry_delay.equal?(DEFAULT_RETRY_DELAY) || max_attempts != 5
+
+        DURABLE_DEFAULTS[:retry_schedule]
+      end
+
+      def check_durable_settings!
+        unless retry_schedule.nil? || (Array === retry_schedule && retry_schedule.all? { |step| Numeric === step })
+          raise TypeError, "retry_schedule must be nil or an Array of seconds, got #{Arguments.describe(retry_schedule)}"
+        end
+        %i[retry_after_max endpoint_disable_after].each do |name|
+          raise TypeError, "#{name} must be a number of seconds, got #{Arguments.class_name(public_send(name))}" unless Numeric === public_send(name)
+        end
+        unless Integer === endpoint_failing_after
+          raise TypeError, "endpoint_failing_after must be an Integer, got #{Arguments.class_name(endpoint_failing_after)}"
+        end
+        %i[on_endpoint_failing on_endpoint_disabled].each do |name|
+          raise ConfigurationError, "#{name} must respond to #call" unless NilClass === public_send(name) || Arguments.responds?(public_send(name), :call)
+        end
+        Native._native_check_durable(retry_schedule&.map(&:to_f), retry_after_max.to_f, endpoint_failing_after,
+                                     endpoint_disable_after.to_f)
+      end
+      private :check_durable_settings!
 
       # Whether payloads are serialized as ActiveSupport's to_json does (Chatwoot's format).
       def rails_json?
@@ -119,6 +160,7 @@ module Integrations
           raise ConfigurationError, "#{name} must be true or false" unless [true, false].include?(public_send(name))
         end
         check_chatwoot_settings!
+        check_durable_settings!
 
         Native._native_configure(timeout.to_f, max_concurrency, inline_retries, retry_after_cap.to_f, max_redirects,
                                  redirect_keeps_headers, max_response_bytes, allow_private_addresses,

@@ -13,8 +13,9 @@ module Integrations
     # Chatwoot.trigger, made durable: the same body (payload's to_json; ActiveJob keeps Time and
     # TimeWithZone values, so they arrive in Chatwoot's JSON format), headers, timeout and failure
     # callbacks, plus WebhookJob's per-endpoint retry: a retryable failure is enqueued again for that
-    # endpoint alone after max(c.retry_delay.(attempt), Retry-After), with the same delivery id, up to
-    # c.max_attempts; then c.on_webhook_failure[webhook_type] and c.on_delivery_failure run. Without a
+    # endpoint alone on c.retry_schedule (or the app's c.retry_delay / c.max_attempts), with the same
+    # delivery id and the endpoint health callbacks (DurableDelivery); after the last attempt
+    # c.on_webhook_failure[webhook_type] and c.on_delivery_failure run. Without a
     # delivery_id the ids derive from the job id, so a job its queue runs again re-sends the same ids.
     # Endpoint ids go through c.endpoint_resolver; the url form keeps the secret in the job, as Chatwoot does.
     #

@@ -41,6 +41,22 @@ module Integrations
         freeze
       end
 
+      # The durable job's attempt this result is from (1 for a plain dispatch), and the Time its
+      # next attempt is scheduled for (nil: none; success, final failure, or the schedule spent).
+      def attempt
+        @attempt || 1
+      end
+
+      attr_reader :next_attempt_at
+
+      # A copy carrying the durable job's attempt fields (results are frozen).
+      def with_attempt(attempt, next_attempt_at)
+        copy = dup
+        copy.instance_variable_set(:@attempt, attempt)
+        copy.instance_variable_set(:@next_attempt_at, next_attempt_at)
+        copy.freeze
+      end
+
       # 2xx from the receiver.
       def success?
         error.nil?

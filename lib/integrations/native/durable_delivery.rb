@@ -1,7 +1,6 @@
 # frozen_string_literal: true
 
-require "digest"
-require "securerandom"
+require_relative "endpoint_health"
 
 module Integrations
   module Native
@@ -9,6 +8,8 @@ module Integrations
     # payload to many endpoints concurrently through Integrations::Native.dispatch, then re-enqueue each
     # retryable failure as its own job for that endpoint alone, with its delivery id. A healthy endpoint is
     # never delivered twice because a neighbour failed, and receivers can de-duplicate on the id.
+    # The delay before each retry and the delivery ids come from the core (Native._native_retry_delay,
+    # _native_delivery_id); endpoint failure streaks are kept by EndpointHealth.
     #
     # The including job supplies:
     #   durable_job_id                  an id that stays the same when its queue runs the job again
@@ -31,6 +32,8 @@ module Integrations
 
       # endpoints: ids (resolved through c.endpoint_resolver, so secrets never sit in the queue) or
       # { "url", "secret", "headers" } Hashes. delivery_ids: the ids of earlier attempts, by index.
+      # Returns the results, each with its attempt number and the time of its next attempt (nil
+      # when there is none), as the deliver.integrations_native events show them.
       def deliver_durably(endpoints, payload, event, attempt:, delivery_ids:, timeout: nil, headers: {})
         config = Native.config
         return [] if endpoints.empty?
@@ -39,10 +42,15 @@ module Integrations
           resolve(config, reference, delivery_ids[index] || stable_delivery_id(index))
         end
         # One result per endpoint, in order: an unusable or unresolvable endpoint gets its invalid
-        # result from dispatch, and costs the others nothing.
-        results = Native.dispatch(endpoints: resolved, payload: payload, event: event, timeout: timeout, headers: headers)
-        results.each_with_index { |result, index| follow_up(config, result, endpoints[index], payload, event, attempt) }
-        results
+        # result from dispatch, and costs the others nothing. The events wait for the attempt fields.
+        results = Instrumentation.held do
+          Native.dispatch(endpoints: resolved, payload: payload, event: event, timeout: timeout, headers: headers)
+        end
+        disabled = EndpointHealth.for(config)&.record(results, endpoints) || []
+        results = results.each_with_index.map do |result, index|
+          follow_up(config, result, endpoints[index], payload, event, attempt, disabled[index])
+        end
+        Instrumentation.deliveries(results, event)
       end
 
       # The endpoint Hash for dispatch, or an Unresolved in its place.
@@ -81,28 +89,56 @@ module Integrations
         end
       end
 
-      def follow_up(config, result, reference, payload, event, attempt)
-        return if result.success?
+      # A failure is tried again after the delay the core computes (c.retry_schedule's step with
+      # jitter, or the app's own c.retry_delay; a Retry-After raises it up to c.retry_after_max),
+      # unless it is final, the schedule is spent, or the app has disabled the endpoint.
+      def follow_up(config, result, reference, payload, event, attempt, disabled)
+        # (A first attempt's success is what a result says without the fields: no copy.)
+        return attempt == 1 ? result : result.with_attempt(attempt, nil) if result.success?
 
-        if result.retryable? && attempt < config.max_attempts
-          delay = [config.retry_delay.call(attempt).to_f, result.retry_after.to_f].max
+        delay = retry_delay(config, result, attempt) if result.retryable? && !disabled
+        if delay
           enqueue_retry(delay, reference, payload, event, attempt + 1, result.delivery_id)
-        else
-          (config.logger || durable_logger || Native.logger)
-            .warn("[chatwoot_integrations_rs] webhook delivery #{result.delivery_id} to #{result.redacted_url} " \
-                  "failed after #{attempt} attempt(s): #{result.error}")
-          durable_gave_up(result)
-          config.on_delivery_failure&.call(result)
+          return result.with_attempt(attempt, Time.now + delay)
         end
+
+        result = result.with_attempt(attempt, nil)
+        (config.logger || durable_logger || Native.logger)
+          .warn("[chatwoot_integrations_rs] webhook delivery #{result.delivery_id} to #{result.redacted_url} " \
+                "failed after #{attempt} attempt(s)#{disabled ? " (endpoint disabled)" : ""}: #{result.error}")
+        durable_gave_up(result)
+        config.on_delivery_failure&.call(result)
+        result
+      end
+
+      # Seconds until the next attempt, or nil when there is none.
+      def retry_delay(config, result, attempt)
+        schedule = config.effective_retry_schedule
+        own = [config.retry_delay.call(attempt).to_f, 0.0].max if schedule.nil? && attempt < config.max_attempts
+        return nil unless schedule || own
+
+        Native._native_retry_delay(schedule&.map(&:to_f), own, attempt, result.retry_after, config.retry_after_max.to_f,
+                                   DurableDelivery.time_scale)
       end
 
       def durable_gave_up(_result); end
 
-      # The same for this job's every run, so a job that its queue runs again after a shutdown delivers
-      # with the delivery ids it used before, and receivers can de-duplicate.
+      # The same for this job's every run (derived from its queue id, in the core), so a job that
+      # its queue runs again after a shutdown delivers with the delivery ids it used before, and
+      # receivers can de-duplicate. Without a job id (perform called directly) dispatch makes new ones.
       def stable_delivery_id(index)
-        hex = Digest::SHA256.hexdigest("#{durable_job_id || SecureRandom.hex(12)}:#{index}")
-        "#{hex[0, 8]}-#{hex[8, 4]}-5#{hex[13, 3]}-#{((hex[16].hex & 0x3) | 0x8).to_s(16)}#{hex[17, 3]}-#{hex[20, 12]}"
+        job_id = durable_job_id
+        job_id ? Native._native_delivery_id(job_id.to_s, index) : nil
+      end
+
+      class << self
+        # Test-only: INTEGRATIONS_NATIVE_TIME_SCALE (above 0, at most 1) shrinks every retry delay and
+        # the disable window by that factor, so a spec runs a day-long schedule in seconds. Unset
+        # (always, outside tests) it is 1.
+        def time_scale
+          scale = ENV["INTEGRATIONS_NATIVE_TIME_SCALE"]
+          scale ? Float(scale) : 1.0
+        end
       end
     end
   end

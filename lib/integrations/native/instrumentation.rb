@@ -6,7 +6,9 @@ module Integrations
     #
     #   deliver.integrations_native   one per endpoint of every delivery (dispatch, WebhookJob, DeliveryJob,
     #                                 Chatwoot.trigger): url (redacted), status, attempts, duration (seconds,
-    #                                 the delivery's own), delivery_id, event, success, retryable, error
+    #                                 the delivery's own), delivery_id, event, success, retryable, error,
+    #                                 attempt (the durable job's attempt number; 1 for a plain dispatch)
+    #                                 and next_attempt_at (the Time of the retry scheduled, or nil)
     #   provider.integrations_native  one per SendService call: app, kind (the Outcome's), reason; the
     #                                 event's own duration is the provider call's
     #
@@ -14,21 +16,34 @@ module Integrations
     module Instrumentation
       DELIVER = "deliver.integrations_native"
       PROVIDER = "provider.integrations_native"
+      HELD = :integrations_native_events_held
+      private_constant :HELD
 
       class << self
         # results: a DeliveryResult or an Array of them, returned as given. The deliveries already
         # happened (concurrently, in the engine), so the event's duration is the notification's; the
         # delivery's is payload[:duration].
         def deliveries(results, event)
-          return results unless listening?(DELIVER)
+          return results if Thread.current[HELD] || !listening?(DELIVER)
 
           notifications = ::ActiveSupport::Notifications
           (results.is_a?(Array) ? results : [results]).each do |r|
             notifications.instrument(DELIVER, url: r.redacted_url, status: r.status, attempts: r.attempts,
                                               duration: r.duration, delivery_id: r.delivery_id, event: event&.to_s,
-                                              success: r.success?, retryable: r.retryable?, error: r.error)
+                                              success: r.success?, retryable: r.retryable?, error: r.error,
+                                              attempt: r.attempt, next_attempt_at: r.next_attempt_at)
           end
           results
+        end
+
+        # Runs the block without deliver events: the durable jobs dispatch inside it and give the
+        # events themselves once each result knows its attempt number and next attempt.
+        def held
+          previous = Thread.current[HELD]
+          Thread.current[HELD] = true
+          yield
+        ensure
+          Thread.current[HELD] = previous
         end
 
         # Wraps a SendService call; the block returns its Outcome. A raise is recorded by

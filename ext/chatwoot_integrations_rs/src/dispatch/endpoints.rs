@@ -1,7 +1,8 @@
 //! Endpoints as `N.dispatch` takes them, converted one by one into the core's `EndpointInput`.
 //!
-//! This is where an endpoint's Ruby types are checked (a Hash with `url`, `secret`, `headers`,
-//! `delivery_id` as Symbol or String keys; Strings; text that is UTF-8 or converts to it), once,
+//! This is where an endpoint's Ruby types are checked (a Hash with `url`, `secret` (or an Array of
+//! secrets, for rotation), `headers`, `delivery_id` as Symbol or String keys; Strings; text that is
+//! UTF-8 or converts to it), once,
 //! for a fan-out and a single dispatch alike; the core then checks the values (URL, header names
 //! and values, delivery id). A defect becomes that endpoint's `Unusable` entry, and so its invalid
 //! result, never an exception that would cost the other endpoints their delivery. The Ruby face
@@ -347,13 +348,19 @@ fn spec_from(
         Some(url) => text(ruby, "url", string("url", url)?)?,
         None => return Err(type_error("url must be a String, got NilClass".into())),
     };
-    let secret = match Fields::given(f.secret) {
+    let (secret, previous_secrets) = match Fields::given(f.secret) {
+        // Secret rotation (durable delivery): newest first; the core decides what each scheme
+        // does with the older ones and how many it takes.
+        Some(list) if RArray::from_value(list).is_some() => secrets(list)?,
         Some(secret) => {
             let secret = string("secret", secret)?;
             // An empty secret means an unsigned delivery, as nil does.
-            (!secret.is_empty()).then(|| Secret::new(owned(secret)))
+            (
+                (!secret.is_empty()).then(|| Secret::new(owned(secret))),
+                Vec::new(),
+            )
         }
-        None => None,
+        None => (None, Vec::new()),
     };
     let headers = match Fields::given(f.headers) {
         Some(own) => {
@@ -373,7 +380,32 @@ fn spec_from(
         secret,
         headers,
         delivery_id,
+        previous_secrets,
     })
+}
+
+/// A `secret:` Array (rotation, newest first): Strings, none empty. An empty Array is unsigned,
+/// as nil is. Each is copied as it is read, before the next entry is looked at.
+fn secrets(list: Value) -> Result<(Option<Secret>, Vec<Secret>), Refusal> {
+    let Some(list) = RArray::from_value(list) else {
+        return Ok((None, Vec::new()));
+    };
+    let mut all = Vec::with_capacity(list.len());
+    for index in 0..list.len() {
+        let entry: Value = list.entry(index as isize)?;
+        let secret = RString::from_value(entry).ok_or_else(|| {
+            type_error(format!(
+                "secret entries must be Strings, got {}",
+                class_of(entry)
+            ))
+        })?;
+        if secret.is_empty() {
+            return Err(argument_error("secret entries must not be empty".into()));
+        }
+        all.push(Secret::new(owned(secret)));
+    }
+    let mut all = all.into_iter();
+    Ok((all.next(), all.collect()))
 }
 
 /// What can be read of an unusable endpoint for its result: its URL and delivery id, leniently.

@@ -9,8 +9,8 @@ Integrations::Native.configure do |c|
   c.allowed_private_cidrs = ENV.fetch("WEBHOOK_ALLOWED_PRIVATE_CIDRS", "").split(",").map(&:strip).reject(&:empty?)
 
   # Durable delivery (Integrations::Native::DeliveryJob): a queue config/sidekiq.yml lists, retries per endpoint.
+  # The default retry schedule spans about a day (README "Durable delivery"); c.retry_schedule changes it.
   c.queue = "medium"
-  c.max_attempts = 5
   c.endpoint_resolver = ->(id) { webhook = Webhook.find(id); { url: webhook.url, secret: webhook.secret } }
 
   # What Chatwoot's Webhooks::Trigger does when a message_created / message_updated delivery fails.
