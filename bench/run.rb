@@ -56,3 +56,4 @@ table("Verify a Slack request (X-Slack-Signature)", [
 load File.expand_path("payload.rb", __dir__)
 load File.expand_path("send_service.rb", __dir__)
 load File.expand_path("dispatch.rb", __dir__)
+load File.expand_path("near_limit.rb", __dir__)
