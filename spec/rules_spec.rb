@@ -85,6 +85,16 @@ RSpec.describe "One rule, one place" do
     end
   end
 
+  it "checks dispatch's timeout: range natively, against the timeout setting's maximum" do
+    [0, -1, 600.5, Float::NAN, 2**70].each do |timeout|
+      e = raised_by { n.dispatch(url: "http://127.0.0.1:9/", payload: {}, timeout: timeout) }
+      expect(e).to be_a(ArgumentError)
+      expect(e.message).to start_with("timeout must be a number above 0 and at most 600 (seconds)")
+      expect(e.backtrace_locations.first.label).to eq("_native_dispatch")
+    end
+    expect(raised_by { n.dispatch(url: "http://127.0.0.1:9/", payload: {}, timeout: "5") }).to be_a(TypeError)
+  end
+
   it "takes Payload::DEFAULT_MAX_NESTING from the Rust core" do
     expect(n::Payload.const_source_location(:DEFAULT_MAX_NESTING).first).to extension
     expect(n::Payload.method(:dump).parameters).to include(%i[key max_nesting])

@@ -106,6 +106,18 @@ pub const MAX_RESPONSE_BYTES: Limit = limit(
 /// kept here with the others.
 pub const MAX_ATTEMPTS: Limit = limit("max_attempts", Unit::Integer, 5.0, 1.0, 100.0);
 
+/// A timeout given for one call (`dispatch(timeout:)`): above zero and within [`TIMEOUT`]'s range.
+/// An `InvalidArgument` (the caller's argument, not a setting) otherwise.
+pub fn call_timeout(seconds: f64) -> Result<Duration> {
+    if seconds > 0.0 && seconds <= TIMEOUT.max {
+        return Ok(Duration::from_secs_f64(seconds));
+    }
+    Err(Error::InvalidArgument(format!(
+        "timeout must be a number above 0 and at most {} (seconds), got {seconds}",
+        TIMEOUT.max
+    )))
+}
+
 /// Every numeric setting, in the order `configure` documents them.
 pub const LIMITS: [Limit; 7] = [
     TIMEOUT,
@@ -277,6 +289,20 @@ mod tests {
             allow_private_addresses: false,
             allowed_private_hosts: vec![],
             allowed_private_cidrs: vec![],
+        }
+    }
+
+    #[test]
+    fn a_call_timeout_is_above_zero_and_within_the_setting_range() {
+        assert_eq!(call_timeout(0.5).unwrap(), Duration::from_millis(500));
+        assert_eq!(call_timeout(600.0).unwrap(), Duration::from_secs(600));
+        for bad in [0.0, -1.0, 600.001, f64::NAN, f64::INFINITY] {
+            match call_timeout(bad) {
+                Err(Error::InvalidArgument(message)) => {
+                    assert!(message.starts_with("timeout must be"))
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
         }
     }
 

@@ -28,7 +28,7 @@ use bytes::Bytes;
 use tokio::task::JoinSet;
 
 pub use classify::{classify_status, parse_retry_after, Verdict};
-pub use config::{parse_cidr, DispatchConfig, Limit, Settings, Unit, LIMITS};
+pub use config::{call_timeout, parse_cidr, DispatchConfig, Limit, Settings, Unit, LIMITS};
 pub use engine::{configure, current_config, engine, Engine};
 pub use guard::{classify as classify_address, AddressClass, GuardPolicy, Refusal};
 pub use headers::{custom_headers, Scheme};

@@ -6,8 +6,6 @@
 
 mod endpoints;
 
-use std::time::Duration;
-
 use bytes::Bytes;
 use chatwoot_integrations::dispatch::{self, DispatchOptions, Scheme};
 use magnus::rb_sys::{AsRawValue, FromRawValue};
@@ -18,15 +16,6 @@ use crate::delivery_result;
 use crate::errors::to_ruby;
 use crate::helpers::bytes::with_bytes;
 use crate::helpers::{gvl, panic::guard, RbResult};
-
-fn seconds(ruby: &Ruby, name: &str, value: f64) -> RbResult<Duration> {
-    Duration::try_from_secs_f64(value).map_err(|_| {
-        Error::new(
-            ruby.exception_arg_error(),
-            format!("{name} must be a non-negative number of seconds"),
-        )
-    })
-}
 
 /// The scheme a Symbol or String names, compared as bytes (no Symbol is made of the caller's text,
 /// and a broken encoding cannot raise); the message never echoes a String.
@@ -101,7 +90,10 @@ fn dispatch(
 ) -> RbResult<RArray> {
     guard(ruby, || {
         let scheme = scheme(ruby, scheme_name)?;
-        let timeout = timeout.map(|t| seconds(ruby, "timeout", t)).transpose()?;
+        let timeout = timeout
+            .map(dispatch::call_timeout)
+            .transpose()
+            .map_err(|e| to_ruby(ruby, e))?;
         let shared = endpoints::shared_headers(ruby, headers)?;
         let endpoints::Endpoints {
             inputs,

@@ -56,8 +56,12 @@ module Integrations
         end
       end
 
+      # Its type here; its range natively (src/dispatch/config.rs call_timeout).
       def check_timeout(timeout)
-        NilClass === timeout ? nil : Arguments.number!("timeout", timeout, min: 0, max: 600, above: true)
+        return nil if NilClass === timeout
+        return timeout.to_f if Integer === timeout || Float === timeout || Rational === timeout
+
+        raise TypeError, "timeout must be a number (Integer, Float or Rational), got #{Arguments.class_name(timeout)}"
       end
     end
   end
