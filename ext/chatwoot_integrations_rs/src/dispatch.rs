@@ -8,23 +8,21 @@ mod endpoints;
 
 use bytes::Bytes;
 use chatwoot_integrations::dispatch::{self, DispatchOptions, Scheme};
-use magnus::rb_sys::{AsRawValue, FromRawValue};
 use magnus::value::{Qfalse, Qtrue};
 use magnus::{function, prelude::*, Error, RArray, RString, Ruby, Symbol, Value};
 
 use crate::delivery_result;
 use crate::errors::to_ruby;
 use crate::helpers::bytes::with_bytes;
+use crate::helpers::symbol;
 use crate::helpers::{gvl, panic::guard, RbResult};
 
 /// The scheme a Symbol or String names, compared as bytes (no Symbol is made of the caller's text,
 /// and a broken encoding cannot raise); the message never echoes a String.
 fn scheme(ruby: &Ruby, value: Value) -> RbResult<Scheme> {
-    let name = if let Some(symbol) = Symbol::from_value(value) {
-        // SAFETY: rb_sym2str returns the Symbol's own frozen String; it runs no Ruby code.
-        RString::from_value(unsafe { Value::from_raw(rb_sys::rb_sym2str(symbol.as_raw())) })
-    } else {
-        RString::from_value(value)
+    let name = match Symbol::from_value(value) {
+        Some(symbol) => symbol::name(symbol),
+        None => RString::from_value(value),
     };
     // SAFETY: the bytes are compared at once; nothing runs Ruby code meanwhile.
     let known = name.and_then(|name| {
@@ -55,10 +53,8 @@ fn described(value: Value) -> String {
         return "nil".into();
     }
     if let Some(symbol) = Symbol::from_value(value) {
-        // SAFETY: as in `scheme`; copied at once.
-        let text =
-            RString::from_value(unsafe { Value::from_raw(rb_sys::rb_sym2str(symbol.as_raw())) })
-                .map(|s| unsafe { s.to_string_lossy() }.into_owned());
+        // SAFETY: copied at once.
+        let text = symbol::name(symbol).map(|s| unsafe { s.to_string_lossy() }.into_owned());
         if let Some(text) = text.filter(|t| t.chars().count() <= 40) {
             return format!(":{}", text.escape_debug());
         }
