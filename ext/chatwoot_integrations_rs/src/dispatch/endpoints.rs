@@ -4,8 +4,8 @@
 //! `delivery_id` as Symbol or String keys; Strings; text that is UTF-8 or converts to it), once,
 //! for a fan-out and a single dispatch alike; the core then checks the values (URL, header names
 //! and values, delivery id). A defect becomes that endpoint's `Unusable` entry, and so its invalid
-//! result, never an exception that would cost the other endpoints their delivery. The Ruby face
-//! raises for a single dispatch, with the class recorded here (TypeError for a wrong type).
+//! result, never an exception that would cost the other endpoints their delivery. A single dispatch
+//! (`url:`) raises instead (in `dispatch`), with the class recorded here (TypeError for a wrong type).
 //!
 //! Only exceptions Ruby itself raises here (an interrupt while an Exception entry's `message` runs)
 //! propagate.
