@@ -27,6 +27,20 @@ RSpec.describe "One rule, one place" do
       native_defaults.each { |name, value| expect(config.public_send(name)).to eql(value), name.to_s }
     end
 
+    it "caps webhook_timeout as the native timeout range does" do
+      max = n._native_setting_ranges.fetch(:timeout).end
+      expect(max).to eq(600)
+      expect { n.configure { |c| c.webhook_timeout = max } }.not_to raise_error
+      expect { n.configure { |c| c.webhook_timeout = max + 0.5 } }
+        .to raise_error(n::ConfigurationError, "webhook_timeout must be nil, seconds (up to 600) or a callable, got 600.5")
+    end
+
+    it "states each range natively, as the limits configure enforces" do
+      expect(n._native_setting_ranges).to eq(timeout: 0.001..600, max_concurrency: 1..10_000, inline_retries: 0..5,
+                                            retry_after_cap: 0..3600, max_redirects: 0..20,
+                                            max_response_bytes: 0..(64 * 1024 * 1024), max_attempts: 1..100)
+    end
+
     it "keeps no limit in a Ruby constant" do
       expect(n::Configuration.constants).to eq([:DEFAULT_RETRY_DELAY])
     end

@@ -8,18 +8,39 @@ use magnus::{function, prelude::*, IntoValue, RHash, Ruby, Value};
 use crate::errors::to_ruby;
 use crate::helpers::{panic::guard, RbResult};
 
-/// `_native_setting_defaults` → `{ timeout: 5, max_concurrency: 64, … }`: an Integer where the
-/// default is whole (as an operator writes it), a Float otherwise.
+/// A setting's number as an operator writes it: an Integer where it is whole, a Float otherwise.
+fn number(ruby: &Ruby, unit: Unit, value: f64) -> Value {
+    if unit == Unit::Integer || value.fract() == 0.0 {
+        (value as i64).into_value_with(ruby)
+    } else {
+        value.into_value_with(ruby)
+    }
+}
+
+/// `_native_setting_defaults` → `{ timeout: 5, max_concurrency: 64, … }`.
 fn setting_defaults(ruby: &Ruby) -> RbResult<RHash> {
     guard(ruby, || {
         let hash = ruby.hash_new();
         for limit in LIMITS {
-            let value: Value = if limit.unit == Unit::Integer || limit.default.fract() == 0.0 {
-                (limit.default as i64).into_value_with(ruby)
-            } else {
-                limit.default.into_value_with(ruby)
-            };
+            let value = number(ruby, limit.unit, limit.default);
             hash.aset(ruby.to_symbol(limit.name), value)?;
+        }
+        Ok(hash)
+    })
+}
+
+/// `_native_setting_ranges` → `{ timeout: 0.001..600, max_concurrency: 1..10000, … }`, for the
+/// settings that derive from these (Chatwoot's `webhook_timeout` is capped as `timeout` is).
+fn setting_ranges(ruby: &Ruby) -> RbResult<RHash> {
+    guard(ruby, || {
+        let hash = ruby.hash_new();
+        for limit in LIMITS {
+            let range = ruby.range_new(
+                number(ruby, limit.unit, limit.min),
+                number(ruby, limit.unit, limit.max),
+                false,
+            )?;
+            hash.aset(ruby.to_symbol(limit.name), range)?;
         }
         Ok(hash)
     })
@@ -54,6 +75,7 @@ fn configure(ruby: &Ruby, settings: RHash) -> RbResult<()> {
 pub fn init(ruby: &Ruby) -> RbResult<()> {
     let native = crate::namespace::native_module(ruby)?;
     native.define_singleton_method("_native_setting_defaults", function!(setting_defaults, 0))?;
+    native.define_singleton_method("_native_setting_ranges", function!(setting_ranges, 0))?;
     native.define_singleton_method("_native_configure", function!(configure, 1))?;
     Ok(())
 }

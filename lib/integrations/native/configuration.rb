@@ -62,10 +62,11 @@ module Integrations
                on_webhook_failure.all? { |type, callback| (type.is_a?(Symbol) || type.is_a?(String)) && callback.respond_to?(:call) })
           raise ConfigurationError, "on_webhook_failure must be a Hash of webhook type => callable, got #{on_webhook_failure.class}"
         end
+        max = Native._native_setting_ranges.fetch(:timeout).end # capped as c.timeout is
         return if webhook_timeout.nil? || webhook_timeout.respond_to?(:call) ||
-                  (webhook_timeout.is_a?(Numeric) && webhook_timeout.positive? && webhook_timeout <= 600)
+                  (webhook_timeout.is_a?(Numeric) && webhook_timeout.positive? && webhook_timeout <= max)
 
-        raise ConfigurationError, "webhook_timeout must be nil, seconds (up to 600) or a callable, got #{webhook_timeout.inspect}"
+        raise ConfigurationError, "webhook_timeout must be nil, seconds (up to #{max}) or a callable, got #{webhook_timeout.inspect}"
       end
       private :check_chatwoot_settings!
 
