@@ -18,13 +18,20 @@ pub enum Scheme {
 }
 
 impl Scheme {
-    pub fn parse(name: &str) -> Option<Scheme> {
-        match name {
-            "chatwoot" => Some(Scheme::Chatwoot),
-            "hex_body" => Some(Scheme::HexBody),
-            "standard" => Some(Scheme::Standard),
-            _ => None,
+    /// Every scheme, in the order messages list them.
+    pub const ALL: [Scheme; 3] = [Scheme::Chatwoot, Scheme::HexBody, Scheme::Standard];
+
+    /// The name callers give (`scheme: :hex_body`): the one place these names are written.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scheme::Chatwoot => "chatwoot",
+            Scheme::HexBody => "hex_body",
+            Scheme::Standard => "standard",
         }
+    }
+
+    pub fn parse(name: &str) -> Option<Scheme> {
+        Scheme::ALL.into_iter().find(|s| s.name() == name)
     }
 }
 

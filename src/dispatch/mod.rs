@@ -24,7 +24,7 @@ use std::time::Duration;
 
 pub use crate::providers::http::{post as provider_post, ProviderFailure};
 pub use classify::{classify_status, parse_retry_after, Verdict};
-pub use config::DispatchConfig;
+pub use config::{call_timeout, DispatchConfig, Limit, Settings, Unit, LIMITS};
 pub use engine::{configure, current_config, engine, Engine};
 pub use fanout::dispatch_all;
 pub use guard::{

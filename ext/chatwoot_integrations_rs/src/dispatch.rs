@@ -1,87 +1,95 @@
-//! `Integrations::Native` delivery: the native halves of `configure`, `dispatch` and `redact_url`.
-//! The Ruby face (lib/integrations/native/dispatch.rb, configuration.rb) takes the keyword
-//! arguments and builds the result objects; this converts the endpoints to owned Rust data (see
-//! `endpoints`), releases the GVL while the deliveries run, and converts the results back.
+//! `Integrations::Native` delivery: the native halves of `dispatch` and `redact_url`. The Ruby
+//! face (lib/integrations/native/dispatch.rb) takes the keyword arguments and serializes the
+//! payload; this checks the scheme, converts the endpoints to owned Rust data (see `endpoints`),
+//! releases the GVL while the deliveries run, and returns the results as `DeliveryResult`s (see
+//! `delivery_result`).
 
 mod endpoints;
 
-use std::time::Duration;
-
 use bytes::Bytes;
-use chatwoot_integrations::dispatch::{
-    self, DeliveryResult, DispatchConfig, DispatchOptions, GuardPolicy, Scheme,
-};
-use magnus::{function, prelude::*, Error, IntoValue, RArray, RString, Ruby, Value};
+use chatwoot_integrations::dispatch::{self, DispatchOptions, Scheme};
+use magnus::value::{Qfalse, Qtrue};
+use magnus::{function, prelude::*, Error, RArray, RString, Ruby, Symbol, Value};
 
+use crate::delivery_result;
 use crate::errors::to_ruby;
 use crate::helpers::bytes::with_bytes;
+use crate::helpers::symbol;
 use crate::helpers::{gvl, panic::guard, RbResult};
 
-fn seconds(ruby: &Ruby, name: &str, value: f64) -> RbResult<Duration> {
-    Duration::try_from_secs_f64(value).map_err(|_| {
+/// The scheme a Symbol or String names, compared as bytes (no Symbol is made of the caller's text,
+/// and a broken encoding cannot raise); the message never echoes a String.
+fn scheme(ruby: &Ruby, value: Value) -> RbResult<Scheme> {
+    let name = match Symbol::from_value(value) {
+        Some(symbol) => symbol::name(symbol),
+        None => RString::from_value(value),
+    };
+    // SAFETY: the bytes are compared at once; nothing runs Ruby code meanwhile.
+    let known = name.and_then(|name| {
+        Scheme::ALL
+            .into_iter()
+            .find(|s| s.name().as_bytes() == unsafe { name.as_slice() })
+    });
+    known.ok_or_else(|| {
+        let names: Vec<String> = Scheme::ALL
+            .iter()
+            .map(|s| format!(":{}", s.name()))
+            .collect();
         Error::new(
             ruby.exception_arg_error(),
-            format!("{name} must be a non-negative number of seconds"),
+            format!(
+                "scheme must be one of {}, got {}",
+                names.join(", "),
+                described(value)
+            ),
         )
     })
 }
 
-/// `_native_configure(timeout, max_concurrency, inline_retries, retry_after_cap, max_redirects,
-/// redirect_keeps_headers, max_response_bytes, allow_private, allowed_hosts, allowed_cidrs)`.
-#[allow(clippy::too_many_arguments)]
-fn configure(
-    ruby: &Ruby,
-    timeout: f64,
-    max_concurrency: usize,
-    inline_retries: u32,
-    retry_after_cap: f64,
-    max_redirects: usize,
-    redirect_keeps_headers: bool,
-    max_response_bytes: usize,
-    allow_private: bool,
-    allowed_hosts: Vec<String>,
-    allowed_cidrs: Vec<String>,
-) -> RbResult<()> {
-    guard(ruby, || {
-        let guard = GuardPolicy::from_settings(allow_private, &allowed_hosts, &allowed_cidrs)
-            .map_err(|e| to_ruby(ruby, e))?;
-        let config = DispatchConfig {
-            timeout: seconds(ruby, "timeout", timeout)?,
-            max_concurrency,
-            inline_retries,
-            retry_after_cap: seconds(ruby, "retry_after_cap", retry_after_cap)?,
-            max_redirects,
-            redirect_keeps_headers,
-            max_response_bytes,
-            guard,
-            ..DispatchConfig::default()
-        };
-        dispatch::configure(config).map_err(|e| to_ruby(ruby, e))
-    })
+/// A value as a message may show it: a short Symbol, nil, true or false as it is, anything else
+/// by class (a String may be a secret or megabytes long).
+fn described(value: Value) -> String {
+    if value.is_nil() {
+        return "nil".into();
+    }
+    if let Some(symbol) = Symbol::from_value(value) {
+        // SAFETY: copied at once.
+        let text = symbol::name(symbol).map(|s| unsafe { s.to_string_lossy() }.into_owned());
+        if let Some(text) = text.filter(|t| t.chars().count() <= 40) {
+            return format!(":{}", text.escape_debug());
+        }
+        return "a Symbol".into();
+    }
+    if Qtrue::from_value(value).is_some() {
+        return "true".into();
+    }
+    if Qfalse::from_value(value).is_some() {
+        return "false".into();
+    }
+    // SAFETY: the name is copied at once, before anything can run Ruby code.
+    unsafe { value.classname() }.into_owned()
 }
 
-/// `_native_dispatch(endpoints, headers, body, scheme, timeout_or_nil)`: `endpoints` is the caller's
-/// Array as it is (each entry a Hash with `url`, `secret`, `headers`, `delivery_id`), `headers`
-/// the shared ones (a defect there raises). Returns one result tuple per endpoint:
-/// `[url, status, attempts, duration, error, retryable, excerpt, delivery_id, retry_after, invalid]`,
-/// where `url` is redacted and `invalid` is false, or the exception class a single dispatch
-/// raises for that endpoint's defect (TypeError for a wrong type, ArgumentError otherwise).
+/// `_native_dispatch(endpoints, headers, body, scheme, timeout_or_nil, single)`: `endpoints` is
+/// the caller's Array as it is (each entry a Hash with `url`, `secret`, `headers`, `delivery_id`),
+/// `headers` the shared ones (a defect there raises). Returns one `DeliveryResult` per endpoint, in
+/// order, invalid endpoints included. With `single` (a dispatch to `url:`), an invalid endpoint
+/// raises instead: TypeError for a value of the wrong type, ArgumentError otherwise.
 fn dispatch(
     ruby: &Ruby,
     endpoints: RArray,
     headers: Value,
     body: RString,
-    scheme: String,
+    scheme_name: Value,
     timeout: Option<f64>,
+    single: bool,
 ) -> RbResult<RArray> {
     guard(ruby, || {
-        let scheme = Scheme::parse(&scheme).ok_or_else(|| {
-            Error::new(
-                ruby.exception_arg_error(),
-                format!("unknown scheme {scheme:?}"),
-            )
-        })?;
-        let timeout = timeout.map(|t| seconds(ruby, "timeout", t)).transpose()?;
+        let scheme = scheme(ruby, scheme_name)?;
+        let timeout = timeout
+            .map(dispatch::call_timeout)
+            .transpose()
+            .map_err(|e| to_ruby(ruby, e))?;
         let shared = endpoints::shared_headers(ruby, headers)?;
         let endpoints::Endpoints {
             inputs,
@@ -93,37 +101,21 @@ fn dispatch(
         let options = DispatchOptions { scheme, timeout };
         let work = dispatch::dispatch_all(engine.clone(), inputs, body, options);
         let results = gvl::block_on(ruby, &engine, work)?;
+        if single {
+            if let Some(r) = results.iter().find(|r| r.invalid) {
+                let class = match type_errors.contains(0) {
+                    true => ruby.exception_type_error(),
+                    false => ruby.exception_arg_error(),
+                };
+                return Err(Error::new(class, r.error.clone().unwrap_or_default()));
+            }
+        }
         let array = ruby.ary_new_capa(results.len());
-        for (index, result) in results.into_iter().enumerate() {
-            let invalid = match result.invalid {
-                false => ruby.qfalse().as_value(),
-                true if type_errors.contains(index) => ruby.exception_type_error().as_value(),
-                true => ruby.exception_arg_error().as_value(),
-            };
-            array.push(result_tuple(ruby, result, invalid)?)?;
+        for result in &results {
+            array.push(delivery_result::build(ruby, result)?)?;
         }
         Ok(array)
     })
-}
-
-fn result_tuple(ruby: &Ruby, r: DeliveryResult, invalid: Value) -> RbResult<Value> {
-    let values: [Value; 10] = [
-        ruby.str_new(&r.url).into_value_with(ruby),
-        r.status.into_value_with(ruby),
-        r.attempts.into_value_with(ruby),
-        r.duration.as_secs_f64().into_value_with(ruby),
-        r.error
-            .as_deref()
-            .map(|e| ruby.str_new(e))
-            .into_value_with(ruby),
-        r.retryable.into_value_with(ruby),
-        ruby.str_new(&String::from_utf8_lossy(&r.response_excerpt))
-            .into_value_with(ruby),
-        ruby.str_new(&r.delivery_id).into_value_with(ruby),
-        r.retry_after.map(|d| d.as_secs_f64()).into_value_with(ruby),
-        invalid,
-    ];
-    Ok(ruby.ary_new_from_values(&values).into_value_with(ruby))
 }
 
 /// `_native_redact_url(text)`: the URL as it may be shown (see the core's `dispatch::redact`), read
@@ -138,9 +130,16 @@ fn redact_url(ruby: &Ruby, text: RString) -> RbResult<RString> {
 }
 
 pub fn init(ruby: &Ruby) -> RbResult<()> {
-    let native = crate::errors::native_module(ruby)?;
-    native.define_singleton_method("_native_configure", function!(configure, 10))?;
-    native.define_singleton_method("_native_dispatch", function!(dispatch, 5))?;
+    let native = crate::namespace::native_module(ruby)?;
+    native.define_singleton_method("_native_dispatch", function!(dispatch, 6))?;
+    let names: Vec<Symbol> = Scheme::ALL
+        .iter()
+        .map(|s| ruby.to_symbol(s.name()))
+        .collect();
+    // Kept for callers that list the schemes; dispatch checks against `Scheme::ALL` itself.
+    let names = ruby.ary_new_from_values(&names);
+    names.freeze();
+    native.const_set("SCHEMES", names)?;
     native.define_singleton_method("_native_redact_url", function!(redact_url, 1))?;
     endpoints::init(ruby);
     Ok(())

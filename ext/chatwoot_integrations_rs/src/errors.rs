@@ -2,14 +2,10 @@
 //! Core errors reach Ruby through one mapping here, never through ad-hoc strings at call sites.
 
 use chatwoot_integrations::Error as CoreError;
-use magnus::{prelude::*, value::Lazy, Error, ExceptionClass, RModule, Ruby};
+use magnus::{prelude::*, value::Lazy, Error, ExceptionClass, Ruby};
 
-/// The `Integrations::Native` module, where the Ruby face defines every class.
-pub fn native_module(ruby: &Ruby) -> Result<RModule, Error> {
-    ruby.class_object()
-        .const_get::<_, RModule>("Integrations")?
-        .const_get::<_, RModule>("Native")
-}
+// The module lives in `namespace`; this path is kept for the modules that still name it here.
+pub use crate::namespace::native_module;
 
 fn lookup(ruby: &Ruby, name: &str) -> Result<ExceptionClass, Error> {
     native_module(ruby)?.const_get::<_, ExceptionClass>(name)

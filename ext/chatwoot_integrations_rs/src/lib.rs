@@ -1,10 +1,13 @@
 //! Ruby binding for the `chatwoot_integrations` core crate: conversion, GVL handling and error
 //! mapping only. Each Ruby class or module has one module here with its own `init`.
 
+mod configuration;
+mod delivery_result;
 mod dispatch;
 mod durable;
 mod errors;
 mod helpers;
+mod namespace;
 mod payload;
 mod send_service;
 mod signature;
@@ -23,6 +26,8 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     errors::init(ruby)?;
     helpers::panic::init(ruby)?;
     signature::init(ruby)?;
+    configuration::init(ruby)?;
+    delivery_result::init(ruby)?;
     dispatch::init(ruby)?;
     durable::init(ruby)?;
     slack::init(ruby)?;

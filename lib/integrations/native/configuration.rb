@@ -27,21 +27,23 @@ module Integrations
       # ActiveJob's polynomial back-off: 3 s, 18 s, 83 s, 258 s, 627 s, …
       DEFAULT_RETRY_DELAY = ->(attempt) { (attempt**4) + 2 }
 
+      # The numeric defaults, like every range, are the Rust core's (src/dispatch/config.rs LIMITS).
       def initialize
-        @timeout = 5
-        @max_concurrency = 64
-        @inline_retries = 1
-        @retry_after_cap = 5
-        @max_redirects = 0
+        defaults = Native._native_setting_defaults
+        @timeout = defaults.fetch(:timeout)
+        @max_concurrency = defaults.fetch(:max_concurrency)
+        @inline_retries = defaults.fetch(:inline_retries)
+        @retry_after_cap = defaults.fetch(:retry_after_cap)
+        @max_redirects = defaults.fetch(:max_redirects)
         @redirect_keeps_headers = false
-        @max_response_bytes = 64 * 1024
+        @max_response_bytes = defaults.fetch(:max_response_bytes)
         @allow_private_addresses = false
         @allowed_private_hosts = []
         @allowed_private_cidrs = []
         @rails_json = :auto
         @endpoint_resolver = nil
         @retry_delay = DEFAULT_RETRY_DELAY
-        @max_attempts = 5
+        @max_attempts = defaults.fetch(:max_attempts)
         @on_delivery_failure = nil
         @queue = nil
         @logger = nil
@@ -74,10 +76,11 @@ module Integrations
                on_webhook_failure.all? { |type, callback| (type.is_a?(Symbol) || type.is_a?(String)) && callback.respond_to?(:call) })
           raise ConfigurationError, "on_webhook_failure must be a Hash of webhook type => callable, got #{on_webhook_failure.class}"
         end
+        max = Native._native_setting_ranges.fetch(:timeout).end # capped as c.timeout is
         return if webhook_timeout.nil? || webhook_timeout.respond_to?(:call) ||
-                  (webhook_timeout.is_a?(Numeric) && webhook_timeout.positive? && webhook_timeout <= 600)
+                  (webhook_timeout.is_a?(Numeric) && webhook_timeout.positive? && webhook_timeout <= max)
 
-        raise ConfigurationError, "webhook_timeout must be nil, seconds (up to 600) or a callable, got #{webhook_timeout.inspect}"
+        raise ConfigurationError, "webhook_timeout must be nil, seconds (up to #{max}) or a callable, got #{webhook_timeout.inspect}"
       end
       private :check_chatwoot_settings!
 
@@ -137,17 +140,13 @@ module Integrations
         "#<#{self.class.name} #{shown.join(" ")}>"
       end
 
-      # Checks every setting and pushes the delivery ones to the native engine.
+      # Checks every setting and pushes the delivery ones to the native engine. Types are checked
+      # here, with messages naming the setting; ranges and list entries natively (src/dispatch/config.rs),
+      # whose defects raise ConfigurationError from there.
       def apply!
-        check_number(:timeout, timeout, min: 0.001, max: 600)
-        check_integer(:max_concurrency, max_concurrency, 1..10_000)
-        check_integer(:inline_retries, inline_retries, 0..5)
-        check_number(:retry_after_cap, retry_after_cap, min: 0, max: 3600)
-        check_integer(:max_redirects, max_redirects, 0..20)
-        check_integer(:max_response_bytes, max_response_bytes, 0..(64 * 1024 * 1024))
-        check_integer(:max_attempts, max_attempts, 1..100)
-        check_strings(:allowed_private_hosts, allowed_private_hosts)
-        check_strings(:allowed_private_cidrs, allowed_private_cidrs)
+        %i[timeout retry_after_cap].each { |name| check_number(name) }
+        %i[max_concurrency inline_retries max_redirects max_response_bytes max_attempts].each { |name| check_integer(name) }
+        %i[allowed_private_hosts allowed_private_cidrs].each { |name| check_strings(name) }
         %i[endpoint_resolver on_delivery_failure].each do |name|
           value = public_send(name)
           raise ConfigurationError, "#{name} must respond to #call" unless NilClass === value || Arguments.responds?(value, :call)
@@ -162,32 +161,38 @@ module Integrations
         check_chatwoot_settings!
         check_durable_settings!
 
-        Native._native_configure(timeout.to_f, max_concurrency, inline_retries, retry_after_cap.to_f, max_redirects,
-                                 redirect_keeps_headers, max_response_bytes, allow_private_addresses,
-                                 allowed_private_hosts.map(&:to_s), allowed_private_cidrs.map(&:to_s))
+        Native._native_configure(
+          { timeout: timeout.to_f, max_concurrency: max_concurrency.to_f, inline_retries: inline_retries.to_f,
+            retry_after_cap: retry_after_cap.to_f, max_redirects: max_redirects.to_f,
+            max_response_bytes: max_response_bytes.to_f, max_attempts: max_attempts.to_f,
+            redirect_keeps_headers: redirect_keeps_headers, allow_private_addresses: allow_private_addresses,
+            allowed_private_hosts: allowed_private_hosts.map(&:to_s), allowed_private_cidrs: allowed_private_cidrs.map(&:to_s) }
+        )
         self
-      rescue ArgumentError, TypeError => e
-        raise ConfigurationError, e.message
       end
 
       private
 
-      # (Arguments' checks raise TypeError/ArgumentError naming the setting; apply! turns them into
-      # ConfigurationError.)
-      def check_number(name, value, min:, max:)
-        Arguments.number!(name, value, min: min, max: max)
+      def check_number(name)
+        value = public_send(name)
+        return if Integer === value || Float === value || Rational === value
+
+        raise ConfigurationError, "#{name} must be a number (Integer, Float or Rational), got #{Arguments.class_name(value)}"
       end
 
-      def check_integer(name, value, range)
-        Arguments.integer!(name, value, range)
+      def check_integer(name)
+        value = public_send(name)
+        raise ConfigurationError, "#{name} must be an Integer, got #{Arguments.class_name(value)}" unless Integer === value
       end
 
-      def check_strings(name, value)
-        raise TypeError, "#{name} must be an Array of Strings, got #{Arguments.class_name(value)}" unless Array === value
+      def check_strings(name)
+        value = public_send(name)
+        raise ConfigurationError, "#{name} must be an Array of Strings, got #{Arguments.class_name(value)}" unless Array === value
 
         value.each do |entry|
-          Symbol === entry ? entry : Arguments.utf8_string!("#{name} entries", entry)
-          raise ArgumentError, "#{name} entries must be at most 1024 bytes" if String === entry && entry.bytesize > 1024
+          next if Symbol === entry || (String === entry && Arguments.utf8?(entry))
+
+          raise ConfigurationError, String === entry ? "#{name} entries must be valid UTF-8" : "#{name} entries must be Strings, got #{Arguments.class_name(entry)}"
         end
       end
     end

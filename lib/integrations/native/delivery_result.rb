@@ -6,6 +6,9 @@ module Integrations
     #
     # #url is the endpoint's URL as it may be shown (Native.redact_url, in Rust): never its user
     # info, query values or fragment, so a result can be logged or inspected as it is.
+    #
+    # dispatch's results are built natively (ext/chatwoot_integrations_rs/src/delivery_result.rs),
+    # which sets the same instance variables as #initialize, by name, and freezes the result.
     class DeliveryResult
       attr_reader :url, :status, :attempts, :duration, :error, :response_excerpt, :delivery_id, :retry_after
 
@@ -13,22 +16,7 @@ module Integrations
       # url is redacted here as dispatch's are.)
       def initialize(url:, status:, attempts:, duration:, error:, retryable:, response_excerpt:, delivery_id:,
                      retry_after: nil, invalid: false)
-        assign(Native.redact_url(url), status, attempts, duration, error, retryable, response_excerpt, delivery_id,
-               retry_after, invalid)
-      end
-
-      # Built from the native tuple (see ext/chatwoot_integrations_rs/src/dispatch.rs), whose url is
-      # redacted already and whose last element is false or the exception class of an invalid
-      # endpoint's defect. Positional, not through the keyword constructor: a fan-out builds a
-      # thousand of these while the delivery engine waits for the next call, and keywords cost 2.5x
-      # as much.
-      def self.from_native(tuple)
-        allocate.__send__(:assign, *tuple)
-      end
-
-      private def assign(url, status, attempts, duration, error, retryable, response_excerpt, delivery_id, retry_after,
-                         invalid)
-        @url = url
+        @url = Native.redact_url(url)
         @status = status
         @attempts = attempts
         @duration = duration

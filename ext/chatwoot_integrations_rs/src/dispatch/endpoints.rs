@@ -5,8 +5,8 @@
 //! UTF-8 or converts to it), once,
 //! for a fan-out and a single dispatch alike; the core then checks the values (URL, header names
 //! and values, delivery id). A defect becomes that endpoint's `Unusable` entry, and so its invalid
-//! result, never an exception that would cost the other endpoints their delivery. The Ruby face
-//! raises for a single dispatch, with the class recorded here (TypeError for a wrong type).
+//! result, never an exception that would cost the other endpoints their delivery. A single dispatch
+//! (`url:`) raises instead (in `dispatch`), with the class recorded here (TypeError for a wrong type).
 //!
 //! Only exceptions Ruby itself raises here (an interrupt while an Exception entry's `message` runs)
 //! propagate.
@@ -15,12 +15,12 @@ use chatwoot_integrations::dispatch::{EndpointInput, EndpointSpec, Unusable};
 use chatwoot_integrations::secret::Secret;
 use magnus::encoding::{Coderange, EncodingCapable, RbEncoding};
 use magnus::r_hash::ForEach;
-use magnus::rb_sys::{AsRawValue, FromRawValue};
 use magnus::value::{LazyId, ReprValue};
 use magnus::{Error, Exception, Integer, RArray, RHash, RString, Ruby, Symbol, Value};
 
 use crate::helpers::bytes::owned;
 use crate::helpers::hash::each_entry_without_ruby;
+use crate::helpers::symbol;
 use crate::helpers::RbResult;
 
 static URL: LazyId = LazyId::new("url");
@@ -124,10 +124,7 @@ pub fn text(ruby: &Ruby, name: &str, s: RString) -> Result<String, Refusal> {
 /// A header name: a String or Symbol.
 fn header_name(ruby: &Ruby, name: Value) -> Result<String, Refusal> {
     let name = match Symbol::from_value(name) {
-        // SAFETY: rb_sym2str returns the Symbol's own frozen String; it runs no Ruby code.
-        Some(symbol) => {
-            RString::from_value(unsafe { Value::from_raw(rb_sys::rb_sym2str(symbol.as_raw())) })
-        }
+        Some(symbol) => symbol::name(symbol),
         None => RString::from_value(name),
     }
     .ok_or_else(|| {
@@ -291,9 +288,7 @@ impl Fields {
 /// A key as an error message names it: never a long text, never a control character.
 fn describe_key(key: Value) -> String {
     let text = if let Some(symbol) = Symbol::from_value(key) {
-        // SAFETY: as in `header_name`.
-        RString::from_value(unsafe { Value::from_raw(rb_sys::rb_sym2str(symbol.as_raw())) })
-            .map(lossy)
+        symbol::name(symbol).map(lossy)
     } else if let Some(string) = RString::from_value(key) {
         Some(lossy(string))
     } else {

@@ -4,5 +4,6 @@ pub mod bytes;
 pub mod gvl;
 pub mod hash;
 pub mod panic;
+pub mod symbol;
 
 pub type RbResult<T> = Result<T, magnus::Error>;

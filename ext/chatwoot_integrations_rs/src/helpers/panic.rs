@@ -56,7 +56,7 @@ fn panic_for_tests(ruby: &Ruby, message: RString) -> RbResult<()> {
 }
 
 pub fn init(ruby: &Ruby) -> RbResult<()> {
-    let native = errors::native_module(ruby)?;
+    let native = crate::namespace::native_module(ruby)?;
     native.define_singleton_method("__panic_for_tests__", function!(panic_for_tests, 1))?;
     Ok(())
 }

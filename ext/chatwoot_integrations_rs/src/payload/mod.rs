@@ -11,7 +11,6 @@ use chatwoot_integrations::payload::{
 };
 use magnus::{function, prelude::*, Error, Fixnum, RModule, RString, Ruby, Value};
 
-use crate::errors;
 use crate::helpers::{panic::guard, RbResult};
 use stack::StackCheck;
 use strings::Encodings;
@@ -93,7 +92,7 @@ fn described(v: Value) -> String {
 }
 
 pub fn init(ruby: &Ruby) -> RbResult<()> {
-    let module: RModule = errors::native_module(ruby)?.define_module("Payload")?;
+    let module: RModule = crate::namespace::native_module(ruby)?.define_module("Payload")?;
     module.define_singleton_method("_native_dump", function!(dump, 4))?;
     // The limits live in the core crate; the Ruby face reads them from here.
     module.const_set("DEFAULT_MAX_NESTING", DEFAULT_MAX_NESTING)?;
