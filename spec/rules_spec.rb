@@ -42,7 +42,9 @@ RSpec.describe "One rule, one place" do
     end
 
     it "keeps no limit in a Ruby constant" do
-      expect(n::Configuration.constants).to eq([:DEFAULT_RETRY_DELAY])
+      expect(n::Configuration.constants).to match_array(%i[DEFAULT_RETRY_DELAY DURABLE_DEFAULTS])
+      # The durable defaults are the core's, read once (no range among them).
+      expect(n::Configuration::DURABLE_DEFAULTS).to eq(n._native_durable_defaults)
     end
 
     # One past each end of every range, as the Rust core states it (src/dispatch/config.rs LIMITS).

@@ -95,13 +95,13 @@ module Integrations
 
       def check_durable_settings!
         unless retry_schedule.nil? || (Array === retry_schedule && retry_schedule.all? { |step| Numeric === step })
-          raise TypeError, "retry_schedule must be nil or an Array of seconds, got #{Arguments.describe(retry_schedule)}"
+          raise ConfigurationError, "retry_schedule must be nil or an Array of seconds, got #{Arguments.describe(retry_schedule)}"
         end
         %i[retry_after_max endpoint_disable_after].each do |name|
-          raise TypeError, "#{name} must be a number of seconds, got #{Arguments.class_name(public_send(name))}" unless Numeric === public_send(name)
+          raise ConfigurationError, "#{name} must be a number of seconds, got #{Arguments.class_name(public_send(name))}" unless Numeric === public_send(name)
         end
         unless Integer === endpoint_failing_after
-          raise TypeError, "endpoint_failing_after must be an Integer, got #{Arguments.class_name(endpoint_failing_after)}"
+          raise ConfigurationError, "endpoint_failing_after must be an Integer, got #{Arguments.class_name(endpoint_failing_after)}"
         end
         %i[on_endpoint_failing on_endpoint_disabled].each do |name|
           raise ConfigurationError, "#{name} must respond to #call" unless NilClass === public_send(name) || Arguments.responds?(public_send(name), :call)
