@@ -4,7 +4,7 @@ require "json"
 require "logger"
 require "stringio"
 
-# Issue 13, class 4: one bad endpoint must never cost the others their delivery. Each defect sits
+# Hostile input: one bad endpoint must never cost the others their delivery. Each defect sits
 # in position 0 of [bad, good, good]; both good endpoints must reach a real receiver, the bad one
 # gets its own invalid? result naming what was wrong, and nothing raises. The same defects given to
 # a single dispatch (url:) raise ArgumentError or TypeError naming the argument.

@@ -4,7 +4,7 @@ require "logger"
 require "pp"
 require "stringio"
 
-# Issue 13, class 5: every object of the gem that holds a hook, token, secret or URL must keep it
+# Hostile input: every object of the gem that holds a hook, token, secret or URL must keep it
 # out of everything Ruby builds from the object: inspect, to_s, pp, format("%p"), and the messages
 # of NoMethodError and NameError (Ruby 3.1 builds those with inspect).
 RSpec.describe "Secrets held by the gem's objects" do

@@ -3,7 +3,7 @@
 require "rack"
 require "rack/test"
 
-# Issue 13, class 10: odd input must reach the right exception class. Every public method of the
+# Hostile input: odd input must reach the right exception class. Every public method of the
 # gem, each argument, each odd value: either the call accepts the value (it returns, or raises one
 # of the gem's documented Error subclasses for what it then meets, such as SignatureError from a
 # bang verifier or DeliveryError from the address guard), or it refuses it with ArgumentError,

@@ -4,7 +4,7 @@ require "openssl"
 require "base64"
 require_relative "support/raw_listener"
 
-# Issue 13, class 9: a redirect to another origin (here the same host on another port) carries only
+# Hostile input: a redirect to another origin (here the same host on another port) carries only
 # the headers the gem sets, signed for the request it makes, unless c.redirect_keeps_headers; and an
 # allowed_private_hosts entry "host:port" opens that port only.
 RSpec.describe "Redirects to another origin, and allowed_private_hosts with a port" do
