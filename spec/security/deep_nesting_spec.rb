@@ -14,8 +14,8 @@ module DeepNesting
   module_function
 
   def hashes(depth)
-    root = {}
-    depth.times.inject(root) { |node, _| node["a"] = {} }
+    root = node = {}
+    depth.times { node = node["a"] = {} }
     root
   end
 

@@ -50,7 +50,7 @@ module PayloadInterruptCases
     "SignalException(\"TERM\")" => -> { SignalException.new("TERM") },
     "SystemExit" => -> { SystemExit.new(3, "exit 3") },
     "NoMemoryError" => -> { NoMemoryError.new("failed to allocate memory") },
-    "an Exception subclass of the application's" => -> { Class.new(Exception).new("app's own") },
+    "an Exception subclass of the application's" => -> { Class.new(Exception).new("app's own") }, # rubocop:disable Lint/InheritException -- not a StandardError, on purpose
   }.freeze
 
   # A plain listener on loopback that counts the connections it accepts: none may arrive when the

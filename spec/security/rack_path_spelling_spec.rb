@@ -149,7 +149,7 @@ module RackPathSpelling
     end
 
     def boot
-      ran = (Child.const_set(:RAN, []))
+      ran = Child.const_set(:RAN, [])
       app_class = Class.new(Rails::Application) do
         config.root = __dir__
         config.eager_load = false

@@ -10,8 +10,9 @@ require_relative "support/raw_listener"
 RSpec.describe "Redirects to another origin, and allowed_private_hosts with a port" do
   let(:n) { Integrations::Native }
   # Started on first use only: stopping a WEBrick that never served anything waits for its poll loop.
-  def first = @first ||= TestReceiver.new # the endpoint's origin
-  def second = @second ||= TestReceiver.new # another origin: 127.0.0.1, another port
+  # The endpoint's origin, and another origin (127.0.0.1, another port).
+  def first = @first ||= TestReceiver.new
+  def second = @second ||= TestReceiver.new
   let(:caller_headers) { { "X-Api-Key" => "caller-key", "Authorization" => "Bearer caller-token", "Cookie" => "session=caller" } }
   let(:secret) { "whsec_#{Base64.strict_encode64("standard-key")}" }
   let(:body) { JSON.generate("event" => "message_created", "id" => 7) }

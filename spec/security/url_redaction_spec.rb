@@ -2,7 +2,7 @@
 
 require "base64"
 require "logger"
-require "pp"
+require "pp" # rubocop:disable Lint/RedundantRequireStatement -- PP.pp needs it; only Kernel#pp loads it by itself
 require "stringio"
 
 # Hostile input: every URL spelling the sending parser accepts is delivered, so each must be
