@@ -96,6 +96,15 @@ module Integrations
         "#<#{self.class.name} #{shown.join(" ")}>"
       end
 
+      # Frozen once in force (Native.config): a change then would not reach the native engine, so it
+      # raises FrozenError instead; change settings with Native.configure. The two lists are frozen as
+      # copies, leaving the caller's own Arrays alone.
+      def freeze
+        @allowed_private_hosts = @allowed_private_hosts.dup.freeze if Array === @allowed_private_hosts
+        @allowed_private_cidrs = @allowed_private_cidrs.dup.freeze if Array === @allowed_private_cidrs
+        super
+      end
+
       # Checks every setting and pushes the delivery ones to the native engine.
       def apply!
         check_number(:timeout, timeout, min: 0.001, max: 600)
@@ -154,9 +163,9 @@ module Integrations
     private_constant :CONFIG_LOCK
 
     class << self
-      # The settings in force.
+      # The settings in force, frozen.
       def config
-        @config || CONFIG_LOCK.synchronize { @config ||= Configuration.new }
+        @config || CONFIG_LOCK.synchronize { @config ||= Configuration.new.freeze }
       end
 
       # Yields a copy of the settings; they take effect only if all are valid.
@@ -166,13 +175,13 @@ module Integrations
           candidate.allowed_private_hosts = candidate.allowed_private_hosts.dup
           candidate.allowed_private_cidrs = candidate.allowed_private_cidrs.dup
           yield candidate
-          @config = candidate.apply!
+          @config = candidate.apply!.freeze
         end
       end
 
       # Back to the defaults (mostly for tests).
       def reset_configuration!
-        CONFIG_LOCK.synchronize { @config = Configuration.new.apply! }
+        CONFIG_LOCK.synchronize { @config = Configuration.new.apply!.freeze }
       end
     end
   end
