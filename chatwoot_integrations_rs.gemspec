@@ -16,10 +16,11 @@ Gem::Specification.new do |spec|
   spec.required_ruby_version = ">= 3.1"
 
   # Everything cargo needs to build the extension from the gem alone: the workspace manifest and
-  # lock file, the core crate, the binding crate, and the Rust test sources the manifest names.
+  # lock file, the core crate and the binding crate. No tests, fixtures or test keys: cargo reads a
+  # [[test]] target's file only when asked to build the tests, which an installed gem never does.
   spec.files = Dir[
     "README.md", "LICENSE", "Cargo.toml", "Cargo.lock",
-    "src/**/*.rs", "ext/**/*.{rs,rb,toml}", "test/**/*.rs", "test/fixtures/**/*",
+    "src/**/*.rs", "ext/**/*.{rs,rb,toml}",
     "lib/**/*.rb"
   ]
   spec.require_paths = ["lib"]

@@ -15,7 +15,7 @@ unless url
 end
 
 N.configure { |c| c.allowed_private_cidrs = ["127.0.0.1/32"] }
-payload = JSON.parse(File.read(File.expand_path("../test/fixtures/message_created.json", __dir__))).reject { |k, _| k == "event" }
+payload = JSON.parse(File.read(File.expand_path("../test/fixtures/message_created.json", __dir__))).except("event")
 secret = "bench-secret"
 uri = URI(url)
 
@@ -113,7 +113,8 @@ if system("wrk -v", out: File::NULL, err: File::NULL) || system("which wrk", out
   wrk_rate = wrk_rates.sort[1]
   puts format("  wrk -t2 -c64 against the same nginx, median of 3: %.0f req/s (runs: %s); N.dispatch reaches %.0f%% of it",
               wrk_rate, wrk_rates.map(&:round).join(", "), 100 * native / wrk_rate)
-  puts "  (wrk and nginx share the machine's #{Etc.nprocessors rescue "?"} cores with the sender)"
+  cores = defined?(Etc) ? Etc.nprocessors : "?"
+  puts "  (wrk and nginx share the machine's #{cores} cores with the sender)"
   puts
 end
 
@@ -121,6 +122,7 @@ end
 total = Integer(ENV.fetch("BENCH_RSS_DELIVERIES", "100000"))
 warm = N.dispatch(endpoints: Array.new(10) { endpoints }.flatten, payload: payload, event: "message_created")
 raise "warm-up failed" unless warm.all?(&:success?)
+
 GC.start
 before = Bench.rss_mb
 ((total - 10_000) / fan_out).times { N.dispatch(endpoints: endpoints, payload: payload, event: "message_created") }

@@ -11,7 +11,7 @@ require_relative "support"
 
 N = Integrations::Native
 
-def rate(&block) = Bench.rate(&block)
+def rate(&) = Bench.rate(&)
 def table(title, rows) = Bench.table(title, rows)
 
 body = JSON.generate(JSON.parse(File.read(File.expand_path("../test/fixtures/message_created.json", __dir__))))
@@ -36,20 +36,20 @@ table("Sign a Chatwoot webhook (X-Chatwoot-Signature)", [
 ])
 
 table("Verify a Chatwoot webhook", [
-  ["Ruby: OpenSSL::HMAC + secure_compare", rate {
+  ["Ruby: OpenSSL::HMAC + secure_compare", rate do
     expected = "sha256=#{OpenSSL::HMAC.hexdigest("SHA256", secret, "#{ts}.#{body}")}"
     (Time.now.to_i - ts).abs <= 300 && secure_compare(expected, sig)
-  }],
+  end],
   ["N::Signature.verify_chatwoot", rate { N::Signature.verify_chatwoot(secret: secret, timestamp: ts.to_s, body: body, signature: sig) }],
 ])
 
 slack_sig = "v0=#{OpenSSL::HMAC.hexdigest("SHA256", secret, "v0:#{ts}:#{body}")}"
 require "rack/utils"
 table("Verify a Slack request (X-Slack-Signature)", [
-  ["Ruby: OpenSSL::HMAC + Rack::Utils.secure_compare", rate {
+  ["Ruby: OpenSSL::HMAC + Rack::Utils.secure_compare", rate do
     expected = "v0=#{OpenSSL::HMAC.hexdigest("SHA256", secret, "v0:#{ts}:#{body}")}"
     (Time.now.to_i - ts).abs <= 300 && Rack::Utils.secure_compare(expected, slack_sig)
-  }],
+  end],
   ["N::Signature.verify_slack", rate { N::Signature.verify_slack(signing_secret: secret, timestamp: ts.to_s, body: body, signature: slack_sig) }],
 ])
 

@@ -13,12 +13,12 @@ module Bench
   end
 
   # Runs the block for about `seconds` and returns operations per second.
-  def rate(seconds: 1.0)
+  def rate(seconds: 1.0, &block)
     n = 0
     batch = 1
     start = now
     loop do
-      batch.times { yield }
+      batch.times(&block)
       n += batch
       elapsed = now - start
       return n / elapsed if elapsed >= seconds
@@ -80,8 +80,9 @@ module Bench
     CONF
     pid = Process.spawn(nginx, "-p", dir, "-c", File.join(dir, "nginx.conf"), "-g", "daemon off;", err: File::NULL)
     50.times do
-      break if (TCPSocket.new("127.0.0.1", port).close || true rescue false)
-
+      TCPSocket.new("127.0.0.1", port).close
+      break
+    rescue SystemCallError
       sleep 0.05
     end
     stop = lambda do

@@ -57,7 +57,7 @@ base = "http://127.0.0.1:#{port}"
 # Loopback is refused by the address guard unless allowed, as Chatwoot refuses private networks.
 N.configure { |c| c.allowed_private_cidrs = ["127.0.0.1/32"] }
 
-message = JSON.parse(File.read(File.join(root, "test/fixtures/message_created.json"))).reject { |k, _| k == "event" }
+message = JSON.parse(File.read(File.join(root, "test/fixtures/message_created.json"))).except("event")
 puts "chatwoot_integrations_rs #{N::VERSION}: #{COUNT} signed message_created webhooks to a local receiver (#{base})"
 puts "  the receiver verifies every signature and answers after #{LATENCY_MS} ms, like a receiver across the Internet"
 puts "  each body #{JSON.generate(message.merge("event" => "message_created")).bytesize} bytes, signed X-Chatwoot-Signature: sha256=HMAC(secret, \"ts.body\")"

@@ -42,7 +42,14 @@ require_relative "integrations/native/chatwoot"
 require_relative "integrations/native/namespace"
 Integrations::Native::Namespace.created_by_gem!(Integrations) if integrations_created
 
+# Chatwoot's own namespace for its integrations; the gem adds {Integrations::Native} to it (and in a
+# Rails app that defines `Integrations` itself, hands the name back to the app's autoloader).
 module Integrations
+  # Chatwoot's integrations in Rust: signed, guarded webhook delivery ({Native.dispatch},
+  # {Native::WebhookJob}, {Native::DeliveryJob}, {Native::Chatwoot.trigger}), signature signing and
+  # verification ({Native::Signature}, {Native::Rack}), payload serialization ({Native::Payload}) and
+  # the provider calls of Chatwoot's hooks ({Native::SendService}). Settings: {Native.configure}.
+  # Every error it raises is an {Native::Error}, or an ArgumentError/TypeError naming the argument.
   module Native
     # The Sidekiq job loads Sidekiq when first referenced; the gem does not need Sidekiq otherwise.
     autoload :WebhookJob, File.expand_path("integrations/native/webhook_job", __dir__)

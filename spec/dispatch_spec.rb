@@ -10,7 +10,7 @@ RSpec.describe "Integrations::Native.dispatch" do
   def receiver
     @receiver ||= TestReceiver.new
   end
-  let(:payload) { fixture_json("message_created.json").reject { |k, _| k == "event" } }
+  let(:payload) { fixture_json("message_created.json").except("event") }
 
   before { n.configure { |c| c.allowed_private_cidrs = ["127.0.0.1/32"] } }
   after do

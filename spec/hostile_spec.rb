@@ -119,7 +119,7 @@ RSpec.describe "Integrations::Native under hostile conditions" do
     it "sends nothing when a fan-out has bad entries beside good ones, except to the good ones" do
       receiver = TestReceiver.new
       frozen = { url: receiver.url, secret: "s" }.freeze
-      results = n.dispatch(endpoints: [frozen, { url: invalid_utf8 }, { url: receiver.url("/x"), secret: :sym }, nil], payload: "body".freeze)
+      results = n.dispatch(endpoints: [frozen, { url: invalid_utf8 }, { url: receiver.url("/x"), secret: :sym }, nil], payload: "body")
       expect(results.map(&:success?)).to eq([true, false, false, false])
       expect(receiver.received.map(&:path)).to eq(["/hook"])
     ensure

@@ -21,7 +21,7 @@ RSpec.describe "interop with the official libraries" do
   end
   body_of = ->(kase) { Hash === kase["body"] ? kase["body"]["repeat"] * kase["body"]["times"] : kase["body"] }
   request_for = lambda do |body, headers, content_type = "application/json", url = "https://example.com/hook"|
-    env = headers.to_h { |name, value| ["HTTP_#{name.upcase.tr("-", "_")}", value] }
+    env = headers.transform_keys { |name| "HTTP_#{name.upcase.tr("-", "_")}" }
     Rack::Request.new(Rack::MockRequest.env_for(url, method: "POST", input: body, "CONTENT_TYPE" => content_type, **env))
   end
   verdict = lambda do |&check|

@@ -23,13 +23,13 @@ module RandomTree
     case rng.rand(4)
     when 0 then [rng.bytes(8)].pack("a8").unpack1("E").then { |f| f.finite? ? f : 1.5 }
     when 1 then rng.rand * (10**rng.rand(-30..30))
-    when 2 then [0.1, -0.0, 0.0, 1.0e20, 1.0e-5, 5.0e-324, 1.7976931348623157e308, 123456789012345.0, 1e15, 1e16].sample(random: rng)
+    when 2 then [0.1, -0.0, 0.0, 1.0e20, 1.0e-5, 5.0e-324, 1.7976931348623157e308, 123_456_789_012_345.0, 1e15, 1e16].sample(random: rng)
     else rng.rand(-1000..1000) / 8.0
     end
   end
 
   def integer(rng)
-    [rng.rand(-1000..1000), rng.rand(-(2**62)..(2**62)), rng.rand(2**64..2**200) * [1, -1].sample(random: rng), 2**63, -(2**63)].sample(random: rng)
+    [rng.rand(-1000..1000), rng.rand(-(2**62)..(2**62)), rng.rand((2**64)..(2**200)) * [1, -1].sample(random: rng), 2**63, -(2**63)].sample(random: rng)
   end
 
   def scalar(rng)
@@ -113,7 +113,7 @@ RSpec.describe Integrations::Native::Payload do
     it "names where and what went wrong" do
       bad = { "data" => { "messages" => [{}, {}, {}, { "content" => "ok \xFF".dup.force_encoding("UTF-8") }] } }
       expect { described_class.dump(bad) }.to raise_error(Integrations::Native::SerializationError,
-                                                            "at payload.data.messages[3].content: String is not valid UTF-8")
+                                                          "at payload.data.messages[3].content: String is not valid UTF-8")
       expect { described_class.dump({ "a key" => ["\xFF".b] }) }
         .to raise_error(Integrations::Native::SerializationError, /payload\["a key"\]\[0\]: binary/)
       expect { described_class.dump([1, Float::NAN]) }.to raise_error(Integrations::Native::SerializationError, /payload\[1\]: NaN/)

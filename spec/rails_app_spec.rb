@@ -333,11 +333,11 @@ RSpec.describe "Chatwoot glue without Rails" do
         expect([response.status, JSON.parse(response.body)["reason"]]).to eq([401, "missing"])
       end
       expect(warnings).to eq(0)
-      skip_app = middleware(secret: ->(_request) { nil }, on_missing_secret: :skip)
+      skip_app = middleware(secret: ->(_request) {}, on_missing_secret: :skip)
       3.times { expect(post(skip_app).status).to eq(200) }
       expect(warnings).to eq(1)
       expect(post(middleware(secret: ->(_request) { " " }, on_missing_secret: :reject)).status).to eq(401)
-      expect { post(middleware(secret: ->(_request) { nil }, on_missing_secret: :raise)) }
+      expect { post(middleware(secret: ->(_request) {}, on_missing_secret: :raise)) }
         .to raise_error(n::ConfigurationError, %r{the secret for "/hook" is nil or blank})
     end
 
@@ -395,7 +395,15 @@ RSpec.describe "Chatwoot glue without Rails" do
   end
 
   describe "Chatwoot.trigger" do
-    let(:receiver) { TestReceiver.new { |request, _| request.path == "/slow" ? (sleep 3; [200, {}, "late"]) : [request.path == "/down" ? 502 : 200, {}, "x"] } }
+    let(:receiver) do
+      TestReceiver.new do |request, _|
+        if request.path == "/slow"
+          sleep 3; [200, {}, "late"]
+        else
+          [request.path == "/down" ? 502 : 200, {}, "x"]
+        end
+      end
+    end
     let(:calls) { [] }
 
     before do
@@ -432,7 +440,7 @@ RSpec.describe "Chatwoot glue without Rails" do
     it "signs only with a secret that is present, and sends Chatwoot's headers" do
       n::Chatwoot.trigger(receiver.url("/blank"), { id: 7, event: "message_created" }, :account_webhook, secret: "  ")
       n::Chatwoot.trigger(receiver.url("/signed"), { id: 7, event: "message_created" }, :account_webhook, secret: "k7")
-      blank, signed = receiver.received.sort_by { |r| r.path }
+      blank, signed = receiver.received.sort_by(&:path)
       expect(blank.header("x-chatwoot-signature")).to be_nil
       expect(blank.body).to eq('{"id":7,"event":"message_created"}')
       expect(n::Signature.verify_chatwoot(secret: "k7", timestamp: signed.header("x-chatwoot-timestamp"), body: signed.body,

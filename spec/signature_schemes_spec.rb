@@ -140,7 +140,7 @@ RSpec.describe Integrations::Native::Signature do
     end
 
     it "matches an OpenSSL computation over sorted parameters, Symbols and multi-values included" do
-      data = "https://x.example/sms" + "Aa" + "1" + "Body" + "hi" + "Media" + "m1" + "Media" + "m2"
+      data = ["https://x.example/sms", "Aa", "1", "Body", "hi", "Media", "m1", "Media", "m2"].join
       mac = Base64.strict_encode64(OpenSSL::HMAC.digest("SHA1", "tok", data))
       expect(sig.verify_twilio(auth_token: "tok", url: "https://x.example/sms", params: { Body: "hi", "Media" => %w[m1 m2], "Aa" => 1 },
                                signature: mac)).to be(true)
@@ -195,6 +195,55 @@ RSpec.describe Integrations::Native::Signature do
       expect { sig.verify_stripe(secret: "k", body: "b", header: 5) }.to raise_error(TypeError, /header/)
       expect { sig.verify_standard(secret: "k", id: 1, timestamp: "1", body: "b", signature: "v1,x") }.to raise_error(TypeError, /id/)
       expect { sig.verify_linear(secret: "k", body: "b") }.to raise_error(ArgumentError, /signature/)
+    end
+  end
+
+  describe "the shared key's keyword" do
+    # Slack's documented example and twilio-ruby's test vector, each under both names of the key.
+    let(:slack) do
+      { timestamp: "1531420618", now: 1_531_420_618, signature: "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503",
+        body: "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar" \
+              "&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com" \
+              "%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c" }
+    end
+    let(:slack_key) { "8f742231b10e8888abcd99yyyzzz85a5" }
+    let(:twilio) do
+      { url: "https://mycompany.com/myapp.php?foo=1&bar=2", signature: "RSOYDt4T1cUTdK1PDd93/VVr8B8=",
+        params: { "From" => "+14158675309", "To" => "+18005551212", "CallSid" => "CA1234567890ABCDE", "Caller" => "+14158675309", "Digits" => "1234" } }
+    end
+
+    it "is secret: in every keyword verifier, with Slack's signing_secret: and Twilio's auth_token: as aliases" do
+      expect(sig.verify_slack(secret: slack_key, **slack)).to be(true)
+      expect(sig.verify_slack(signing_secret: slack_key, **slack)).to be(true)
+      expect(sig.verify_slack!(secret: slack_key, **slack)).to be(true)
+      expect(sig.verify_slack!(signing_secret: slack_key, **slack)).to be(true)
+      expect(sig.verify_slack(secret: "other", **slack)).to be(false)
+      expect(reason_of { sig.verify_slack!(signing_secret: "other", **slack) }).to eq(:mismatch)
+
+      expect(sig.verify_twilio(secret: "12345", **twilio)).to be(true)
+      expect(sig.verify_twilio(auth_token: "12345", **twilio)).to be(true)
+      expect(sig.verify_twilio!(secret: "12345", **twilio)).to be(true)
+      expect(sig.verify_twilio(auth_token: "54321", **twilio)).to be(false)
+      expect(reason_of { sig.verify_twilio!(secret: "54321", **twilio) }).to eq(:mismatch)
+
+      keyword_verifiers = sig.singleton_methods.grep(/\Averify_/).reject { |name| sig.method(name).parameters.none? { |kind, _| %i[key keyreq].include?(kind) } }
+      expect(keyword_verifiers).not_to be_empty
+      keyword_verifiers.each do |name|
+        expect(sig.method(name).parameters.map(&:last)).to include(:secret), "#{name} has no secret: keyword"
+      end
+    end
+
+    it "takes one of the two names, and names the one given in a TypeError" do
+      expect { sig.verify_slack(**slack) }.to raise_error(ArgumentError, "missing keyword: :secret")
+      expect { sig.verify_twilio!(**twilio) }.to raise_error(ArgumentError, "missing keyword: :secret")
+      expect { sig.verify_slack(secret: slack_key, signing_secret: slack_key, **slack) }
+        .to raise_error(ArgumentError, /secret: and signing_secret: are the same argument/)
+      expect { sig.verify_twilio(secret: "12345", auth_token: "12345", **twilio) }
+        .to raise_error(ArgumentError, /secret: and auth_token: are the same argument/)
+      # An explicit nil is a wrong type, not an absent keyword.
+      expect { sig.verify_slack(secret: nil, **slack) }.to raise_error(TypeError, "secret must be a String, got NilClass")
+      expect { sig.verify_slack(signing_secret: nil, **slack) }.to raise_error(TypeError, "signing_secret must be a String, got NilClass")
+      expect { sig.verify_twilio(auth_token: 1, **twilio) }.to raise_error(TypeError, "auth_token must be a String, got Integer")
     end
   end
 end

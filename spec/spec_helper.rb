@@ -5,7 +5,7 @@ require "chatwoot_integrations_rs"
 require "json"
 require "timeout"
 
-Dir[File.join(__dir__, "support", "*.rb")].sort.each { |f| require f }
+Dir[File.join(__dir__, "support", "*.rb")].each { |f| require f }
 
 FIXTURES = File.expand_path("../test/fixtures", __dir__)
 

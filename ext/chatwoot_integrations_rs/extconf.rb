@@ -22,6 +22,10 @@ in_checkout = File.exist?(File.join(root, ".git"))
 # builds in a scratch dir that `make install` removes, so hundreds of MB of artifacts are not left
 # in the gem directory.
 target_dir = ENV["CARGO_TARGET_DIR"] || (in_checkout ? File.join(root, "target") : File.join(Dir.pwd, "cargo-target"))
+# Cargo features of the binding crate, comma-separated: `rake compile` passes "test-hooks" (the
+# specs' deliberate panic); `gem install` passes none, so an installed gem has no test hooks.
+features = ENV.fetch("CHATWOOT_INTEGRATIONS_FEATURES", "").split(",").map(&:strip).reject(&:empty?)
+feature_args = features.empty? ? "" : " --features #{Shellwords.escape(features.join(","))}"
 cleanup = in_checkout || ENV["CARGO_TARGET_DIR"] ? "" : "\trm -rf #{Shellwords.escape(target_dir)}\n"
 
 File.write("Makefile", <<~MAKE)
@@ -39,7 +43,7 @@ File.write("Makefile", <<~MAKE)
   all: $(DLLIB)
 
   $(DLLIB): FORCE
-  \t$(CARGO) build --release --locked --manifest-path $(MANIFEST) --target-dir $(TARGET_DIR)
+  \t$(CARGO) build --release --locked --manifest-path $(MANIFEST) --target-dir $(TARGET_DIR)#{feature_args}
   \tcp $(TARGET_DIR)/release/#{cdylib} $(DLLIB)
 
   # Copied beside the target and renamed over it: a running process that has the old file mapped

@@ -15,7 +15,7 @@ require "json"
 MODE = ARGV.fetch(0)
 ENV["RAILS_ENV"] = MODE == "production" ? "production" : "development"
 ENV["RAISE_ROUTE"] = "1" if MODE == "raise_at_boot"
-OUT = {}
+OUT = {} # rubocop:disable Style/MutableConstant -- the checks below fill it in
 
 def report!
   $stdout.puts("CHECK #{JSON.generate(OUT)}")
@@ -191,14 +191,14 @@ N::WebhookJob.perform_async([{ "url" => "#{RECEIVER}/sidekiq-native", "secret" =
 jobs = {
   # Chatwoot's own WebhookJob, a subclass (app/jobs/webhook_job.rb), called as Chatwoot's listeners call it.
   "url_form" => WebhookJob.perform_later("#{RECEIVER}/job", payload, :account_webhook, secret: "job-secret",
-                                                                                      delivery_id: "dlv-job-1"),
+                                                                                       delivery_id: "dlv-job-1"),
   "flaky" => WebhookJob.perform_later("#{RECEIVER}/flaky", payload, :api_inbox_webhook, secret: "flaky-secret"),
   "many" => N::DeliveryJob.perform_later([webhook.id, { "url" => "#{RECEIVER}/inline", "secret" => "inline-secret" }],
                                          payload, :account_webhook),
   "dead" => N::DeliveryJob.perform_later("#{RECEIVER}/dead", bot_payload, :api_inbox_webhook, secret: "dead-secret"),
 }
 OUT["delivery_job_refusals"] = [-> { N::DeliveryJob.perform_later([webhook.id], payload, :account_webhook, secret: "x") },
-                                 -> { N::DeliveryJob.perform_later(webhook, payload) }].map do |enqueue|
+                                -> { N::DeliveryJob.perform_later(webhook, payload) }].map do |enqueue|
   enqueue.call
   nil
 rescue ArgumentError, TypeError => e

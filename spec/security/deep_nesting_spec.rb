@@ -4,7 +4,7 @@ require "open3"
 require "rbconfig"
 require "json"
 
-# Issue 13, class 3: a payload nested deeper than the native stack holds. The walk recurses once per
+# Hostile input: a payload nested deeper than the native stack holds. The walk recurses once per
 # Hash or Array; without a check, some 1,000 Hashes overflow a Ruby thread's stack inside Rust and
 # Ruby's SIGSEGV handler jumps over the Rust frames (undefined behaviour, surfacing as
 # SystemStackError or a crash). Every accepted max_nesting must end in SerializationError instead:
@@ -14,8 +14,8 @@ module DeepNesting
   module_function
 
   def hashes(depth)
-    root = {}
-    depth.times.inject(root) { |node, _| node["a"] = {} }
+    root = node = {}
+    depth.times { node = node["a"] = {} }
     root
   end
 

@@ -4,7 +4,7 @@ require "json"
 require "logger"
 require "stringio"
 
-# Issue 13, class 4: one bad endpoint must never cost the others their delivery. Each defect sits
+# Hostile input: one bad endpoint must never cost the others their delivery. Each defect sits
 # in position 0 of [bad, good, good]; both good endpoints must reach a real receiver, the bad one
 # gets its own invalid? result naming what was wrong, and nothing raises. The same defects given to
 # a single dispatch (url:) raise ArgumentError or TypeError naming the argument.
@@ -34,7 +34,7 @@ RSpec.describe "A defective endpoint in a fan-out" do
   # name => [endpoint builder (gets a good URL), error pattern, exception a single dispatch raises or nil]
   # A single dispatch takes the same Hash as keywords (url:, secret:, headers:, delivery_id:).
   defects = {
-    "nil" => [->(_) { nil }, /must be a Hash, got NilClass/, nil],
+    "nil" => [->(_) {}, /must be a Hash, got NilClass/, nil],
     "an Integer" => [->(_) { 42 }, /must be a Hash, got Integer/, nil],
     "a String" => [->(url) { url }, /must be a Hash, got String/, nil],
     "an Array" => [->(url) { [url] }, /must be a Hash, got Array/, nil],
@@ -85,7 +85,7 @@ RSpec.describe "A defective endpoint in a fan-out" do
     "a key not valid UTF-8" => [->(url) { { url: url, "\xFF".b => 1 } }, /unknown endpoint key/, nil],
     "url given twice (Symbol and String key)" => [->(url) { { url: url, "url" => url } }, /url given twice/, nil],
     "a Hash subclass with a bad url" => [->(_) { hash_subclass[url: 42] }, /url must be a String, got Integer/, nil],
-    "a frozen Hash with frozen bad strings" => [->(url) { { url: (url + invalid_utf8).freeze, secret: "s".freeze }.freeze }, /url .*UTF-8/, nil],
+    "a frozen Hash with frozen bad strings" => [->(url) { { url: (url + invalid_utf8).freeze, secret: "s" }.freeze }, /url .*UTF-8/, nil],
   }
 
   def good_endpoints(tag)

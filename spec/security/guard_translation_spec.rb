@@ -2,7 +2,7 @@
 
 require_relative "support/raw_listener"
 
-# Issue 13, class 8: IPv6 forms that carry a refused IPv4 address are refused, with no connection
+# Hostile input: IPv6 forms that carry a refused IPv4 address are refused, with no connection
 # attempted. Every form here carries 127.0.0.1 and nothing else, so a regression could only reach
 # this machine; a listener on 127.0.0.1 and ::1 (one port) counts the connections: none may arrive.
 # (Every other address of the IANA special-purpose registries is checked, without connecting, by

@@ -1,10 +1,10 @@
 # frozen_string_literal: true
 
 require "logger"
-require "pp"
+require "pp" # rubocop:disable Lint/RedundantRequireStatement -- PP.pp needs it; only Kernel#pp loads it by itself
 require "stringio"
 
-# Issue 13, class 5: every object of the gem that holds a hook, token, secret or URL must keep it
+# Hostile input: every object of the gem that holds a hook, token, secret or URL must keep it
 # out of everything Ruby builds from the object: inspect, to_s, pp, format("%p"), and the messages
 # of NoMethodError and NameError (Ruby 3.1 builds those with inspect).
 RSpec.describe "Secrets held by the gem's objects" do
@@ -124,7 +124,7 @@ RSpec.describe "Secrets held by the gem's objects" do
       end
       inline = failing[{ "url" => @receiver.url("/x"), "secret" => secret }]
       results = Integrations::Native::WebhookJob.new.perform([inline, "http://u:#{secret}@127.0.0.1/", { "url" => @receiver.url("/ok") }],
-                                                           {}, "message_created")
+                                                             {}, "message_created")
       expect(results[0..1]).to all(be_invalid)
       expect(results[0].error).to include("cannot resolve endpoint (an inline endpoint)").and include("cannot read")
       expect(results[1].error).to include("no endpoint_resolver")

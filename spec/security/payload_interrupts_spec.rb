@@ -5,7 +5,7 @@ require "timeout"
 require "open3"
 require "rbconfig"
 
-# Issue 13, class 2: what a to_s / as_json raises while the payload is walked. JSON.generate lets
+# Hostile input: what a to_s / as_json raises while the payload is walked. JSON.generate lets
 # everything through untouched; we wrap only StandardErrors (in SerializationError, with the
 # original as its cause), and everything else (non-StandardError exceptions, throw, Thread#kill,
 # Timeout.timeout) must come out exactly as it was raised, from Payload.dump, Payload.webhook and
@@ -50,7 +50,7 @@ module PayloadInterruptCases
     "SignalException(\"TERM\")" => -> { SignalException.new("TERM") },
     "SystemExit" => -> { SystemExit.new(3, "exit 3") },
     "NoMemoryError" => -> { NoMemoryError.new("failed to allocate memory") },
-    "an Exception subclass of the application's" => -> { Class.new(Exception).new("app's own") },
+    "an Exception subclass of the application's" => -> { Class.new(Exception).new("app's own") }, # rubocop:disable Lint/InheritException -- not a StandardError, on purpose
   }.freeze
 
   # A plain listener on loopback that counts the connections it accepts: none may arrive when the

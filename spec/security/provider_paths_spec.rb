@@ -4,7 +4,7 @@ require "json"
 require "openssl"
 require_relative "support/raw_listener"
 
-# Issue 13, class 7: values put into a provider URL's path stay one path segment. Dialogflow's
+# Hostile input: values put into a provider URL's path stay one path segment. Dialogflow's
 # session is the contact's source_id, which a channel (a website widget, an API inbox) lets anyone
 # choose; the hook's project and region are settings. A fake Google token endpoint (TestReceiver)
 # issues the token; a fake Dialogflow (RawListener, which records each request target exactly as

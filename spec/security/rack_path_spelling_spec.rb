@@ -3,7 +3,7 @@
 require "rack"
 require "openssl"
 
-# Issue 13, class 1: the signature check must cover every spelling of a protected path that Rails'
+# Hostile input: the signature check must cover every spelling of a protected path that Rails'
 # router (ActionDispatch::Journey, Debian's ruby-rails 6.1) routes to the protected action.
 #
 # Each row of the table is a spelling and the stack it is sent through. For each, the spec first
@@ -149,7 +149,7 @@ module RackPathSpelling
     end
 
     def boot
-      ran = (Child.const_set(:RAN, []))
+      ran = Child.const_set(:RAN, [])
       app_class = Class.new(Rails::Application) do
         config.root = __dir__
         config.eager_load = false

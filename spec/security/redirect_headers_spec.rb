@@ -4,14 +4,15 @@ require "openssl"
 require "base64"
 require_relative "support/raw_listener"
 
-# Issue 13, class 9: a redirect to another origin (here the same host on another port) carries only
+# Hostile input: a redirect to another origin (here the same host on another port) carries only
 # the headers the gem sets, signed for the request it makes, unless c.redirect_keeps_headers; and an
 # allowed_private_hosts entry "host:port" opens that port only.
 RSpec.describe "Redirects to another origin, and allowed_private_hosts with a port" do
   let(:n) { Integrations::Native }
   # Started on first use only: stopping a WEBrick that never served anything waits for its poll loop.
-  def first = @first ||= TestReceiver.new # the endpoint's origin
-  def second = @second ||= TestReceiver.new # another origin: 127.0.0.1, another port
+  # The endpoint's origin, and another origin (127.0.0.1, another port).
+  def first = @first ||= TestReceiver.new
+  def second = @second ||= TestReceiver.new
   let(:caller_headers) { { "X-Api-Key" => "caller-key", "Authorization" => "Bearer caller-token", "Cookie" => "session=caller" } }
   let(:secret) { "whsec_#{Base64.strict_encode64("standard-key")}" }
   let(:body) { JSON.generate("event" => "message_created", "id" => 7) }

@@ -2,10 +2,10 @@
 
 require "base64"
 require "logger"
-require "pp"
+require "pp" # rubocop:disable Lint/RedundantRequireStatement -- PP.pp needs it; only Kernel#pp loads it by itself
 require "stringio"
 
-# Issue 13, class 6: every URL spelling the sending parser accepts is delivered, so each must be
+# Hostile input: every URL spelling the sending parser accepts is delivered, so each must be
 # redacted the same way (one parser, in Rust) wherever it is shown: the result's url, error,
 # inspect, pp, and the WebhookJob's log line. Query values and fragments carry tokens too. Text the
 # parser refuses is redacted conservatively. Real deliveries to a loopback receiver prove that the

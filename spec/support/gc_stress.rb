@@ -33,7 +33,7 @@ module GCStress
       LOCK.synchronize { @example_calls.clear }
     end
 
-    def around(name = nil)
+    def around(name = nil, &)
       Thread.handle_interrupt(Object => :never) do
         LOCK.synchronize do
           if (@depth += 1) == 1
@@ -46,7 +46,7 @@ module GCStress
           end
         end
         begin
-          Thread.handle_interrupt(Object => :immediate) { yield }
+          Thread.handle_interrupt(Object => :immediate, &)
         ensure
           LOCK.synchronize { GC.stress = false if (@depth -= 1).zero? }
         end

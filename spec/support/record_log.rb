@@ -21,7 +21,7 @@ module RecordLog
       size = data.byteslice(offset, 4).unpack1("N")
       break if offset + 4 + size > data.bytesize
 
-      records << Marshal.load(data.byteslice(offset + 4, size)) # rubocop:disable Security/MarshalLoad
+      records << Marshal.load(data.byteslice(offset + 4, size))
       offset += 4 + size
     end
     records

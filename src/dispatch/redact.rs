@@ -186,7 +186,7 @@ mod tests {
         assert_eq!(redact("http://h/?a=&&b=1"), "http://h/?a=&&b=[REDACTED]");
     }
 
-    /// The spellings issue 13 found: each is accepted by the parser that sends, with a password.
+    /// Hostile URL spellings: each is accepted by the parser that sends, with a password.
     #[test]
     fn spellings_the_parser_accepts() {
         for text in [

@@ -1,4 +1,4 @@
-//! Chatwoot's own outgoing-webhook signature (see REFERENCE.md): headers
+//! Chatwoot's own outgoing-webhook signature, as Chatwoot's receivers verify it: headers
 //! `X-Chatwoot-Timestamp: <unix seconds>` and
 //! `X-Chatwoot-Signature: sha256=<hex HMAC-SHA256(secret, "#{timestamp}.#{body}")>`.
 

@@ -9,11 +9,13 @@ module Integrations
     # `String === value` (Module#===, not a method of the value), and no method is called on the
     # value before its class is known. No message echoes a String argument: it may be a secret,
     # or megabytes long.
+    # @api private
     module Arguments
       # The native side takes tolerances as u64 and times as i64; these are those types' ranges,
       # not a policy, so a huge Integer is an ArgumentError here rather than a RangeError there.
-      U64 = (0..((1 << 64) - 1)).freeze
-      I64 = (-(1 << 63)..((1 << 63) - 1)).freeze
+      U64 = (0..((1 << 64) - 1))
+      # The range of the native side's i64 (times in seconds).
+      I64 = (-(1 << 63)..((1 << 63) - 1))
 
       KERNEL_CLASS = Kernel.instance_method(:class)
       KERNEL_RESPOND_TO = Kernel.instance_method(:respond_to?)
@@ -44,6 +46,11 @@ module Integrations
         KERNEL_RESPOND_TO.bind_call(value, method)
       end
 
+      # A String (any encoding), else TypeError naming the argument.
+      # @param name [String] the argument's name, for the message
+      # @param value [Object]
+      # @return [String] value
+      # @raise [TypeError]
       def string!(name, value)
         return value if String === value
 
@@ -57,6 +64,10 @@ module Integrations
 
       # A String whose bytes are UTF-8 (text the native side parses or sends as text: URLs,
       # header values, ids). A binary String qualifies when its bytes happen to be valid UTF-8.
+      # @param name [String] the argument's name, for the message
+      # @param value [Object]
+      # @return [String] value
+      # @raise [TypeError, ArgumentError]
       def utf8_string!(name, value)
         string!(name, value)
         return value if utf8?(value)
@@ -64,6 +75,9 @@ module Integrations
         raise ArgumentError, "#{name} is not valid UTF-8"
       end
 
+      # Whether the String's bytes are UTF-8, whatever its encoding says.
+      # @param string [String]
+      # @return [Boolean]
       def utf8?(string)
         return string.valid_encoding? if string.encoding == Encoding::UTF_8
         return true if string.ascii_only?
@@ -102,6 +116,10 @@ module Integrations
         end
       end
 
+      # A tolerance in seconds, as the native side's u64.
+      # @param value [Object]
+      # @return [Integer] value
+      # @raise [TypeError, ArgumentError]
       def tolerance!(value)
         raise TypeError, "tolerance must be an Integer (seconds), got #{class_name(value)}" unless Integer === value
         return value if U64.cover?(value)

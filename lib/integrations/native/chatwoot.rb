@@ -2,9 +2,7 @@
 
 module Integrations
   module Native
-    # Chatwoot's Webhooks::Trigger.execute as one call, for Chatwoot's WebhookJob to delegate to:
-    #
-    #   Integrations::Native::Chatwoot.trigger(url, payload, webhook_type, secret: secret, delivery_id: id)
+    # Chatwoot's Webhooks::Trigger.execute as one call, for Chatwoot's WebhookJob to delegate to.
     #
     # payload is what Chatwoot passes today (`webhook_data.merge(event: name)`); the body is its to_json,
     # byte for byte. Headers as Chatwoot sends them: Content-Type and Accept application/json and, with a
@@ -18,12 +16,24 @@ module Integrations
     #
     # One difference: the gem sends X-Chatwoot-Delivery on unsigned deliveries too (a delivery id is
     # always made, so receivers can de-duplicate).
+    #
+    # @example In Chatwoot's WebhookJob#perform
+    #   Integrations::Native::Chatwoot.trigger(url, payload, webhook_type, secret: secret, delivery_id: id)
     module Chatwoot
       # Webhooks::Trigger::SUPPORTED_ERROR_HANDLE_EVENTS: the only events whose failure Chatwoot handles.
       FAILURE_EVENTS = %w[message_created message_updated].freeze
+      # Sent with every delivery besides the gem's own (Content-Type, signature, delivery id), as Chatwoot does.
       HEADERS = { "Accept" => "application/json" }.freeze
 
       class << self
+        # Delivers one webhook as Chatwoot's trigger does, and runs the app's failure callback when it fails.
+        # @param url [String] the webhook's URL
+        # @param payload [Hash] Chatwoot's payload, with its `event:`
+        # @param webhook_type [Symbol, String] `:account_webhook`, `:api_inbox_webhook` or
+        #   `:agent_bot_webhook`: which `c.on_webhook_failure` callback a failure calls
+        # @param secret [String, nil] the webhook's secret; nil or blank sends unsigned
+        # @param delivery_id [String, nil] the X-Chatwoot-Delivery id (a new one when nil)
+        # @return [DeliveryResult] also for a failed or invalid delivery
         def trigger(url, payload, webhook_type = :account_webhook, secret: nil, delivery_id: nil)
           result = deliver(url, payload, secret, delivery_id)
           unless result.success?
@@ -35,6 +45,10 @@ module Integrations
 
         # After a delivery failed for good: the app's callback for this webhook type, if the event is one
         # Chatwoot handles. (The app looks the message up by payload[:id], as Chatwoot does.)
+        # @param webhook_type [Symbol, String] as for {trigger}
+        # @param payload [Hash] Chatwoot's payload
+        # @param result [DeliveryResult] the failed delivery
+        # @return [void]
         def failed(webhook_type, payload, result)
           return unless FAILURE_EVENTS.include?(event_of(payload).to_s)
 
@@ -43,7 +57,9 @@ module Integrations
           callback&.call(payload, result)
         end
 
-        # The event name in Chatwoot's payload (its listeners merge `event:` in), or nil.
+        # The event name in Chatwoot's payload (its listeners merge `event:` in).
+        # @param payload [Object] Chatwoot's payload
+        # @return [String, Symbol, nil] nil when the payload is no Hash or has no event
         def event_of(payload)
           return nil unless payload.is_a?(Hash)
 
@@ -51,11 +67,16 @@ module Integrations
         end
 
         # Seconds, read per delivery like Chatwoot's GlobalConfig WEBHOOK_TIMEOUT (blank, zero or junk
-        # means the configured c.timeout); nil means c.timeout.
+        # means the configured c.timeout).
+        # @return [Numeric, nil] seconds, at most 600; nil means c.timeout
         def timeout
           value = Native.config.webhook_timeout
           value = value.call if value.respond_to?(:call)
-          seconds = value.is_a?(Numeric) ? value : value.to_s.strip.then { |text| text.empty? ? nil : text.to_i }
+          seconds = if value.is_a?(Numeric)
+                      value
+                    else
+                      value.to_s.strip.then { |text| text.empty? ? nil : text.to_i }
+                    end
           seconds&.positive? ? [seconds, 600].min : nil
         end
 

@@ -140,6 +140,16 @@ module Integrations
         "#<#{self.class.name} #{shown.join(" ")}>"
       end
 
+      # Frozen once in force (Native.config): a change then would not reach the native engine, so it
+      # raises FrozenError instead; change settings with Native.configure. The lists are frozen as
+      # copies, leaving the caller's own Arrays alone.
+      def freeze
+        @allowed_private_hosts = @allowed_private_hosts.dup.freeze if Array === @allowed_private_hosts
+        @allowed_private_cidrs = @allowed_private_cidrs.dup.freeze if Array === @allowed_private_cidrs
+        @retry_schedule = @retry_schedule.dup.freeze if Array === @retry_schedule
+        super
+      end
+
       # Checks every setting and pushes the delivery ones to the native engine. Types are checked
       # here, with messages naming the setting; ranges and list entries natively (src/dispatch/config.rs),
       # whose defects raise ConfigurationError from there.
@@ -201,9 +211,9 @@ module Integrations
     private_constant :CONFIG_LOCK
 
     class << self
-      # The settings in force.
+      # The settings in force, frozen.
       def config
-        @config || CONFIG_LOCK.synchronize { @config ||= Configuration.new }
+        @config || CONFIG_LOCK.synchronize { @config ||= Configuration.new.freeze }
       end
 
       # Yields a copy of the settings; they take effect only if all are valid.
@@ -213,13 +223,13 @@ module Integrations
           candidate.allowed_private_hosts = candidate.allowed_private_hosts.dup
           candidate.allowed_private_cidrs = candidate.allowed_private_cidrs.dup
           yield candidate
-          @config = candidate.apply!
+          @config = candidate.apply!.freeze
         end
       end
 
       # Back to the defaults (mostly for tests).
       def reset_configuration!
-        CONFIG_LOCK.synchronize { @config = Configuration.new.apply! }
+        CONFIG_LOCK.synchronize { @config = Configuration.new.apply!.freeze }
       end
     end
   end

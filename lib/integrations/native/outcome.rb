@@ -2,18 +2,40 @@
 
 module Integrations
   module Native
-    # What a SendService call means for Chatwoot's models; Chatwoot applies it:
-    #   :reply        -> conversation.messages.create!(content: o.content)   (o.replies for several)
-    #   :identifier   -> conversation.update!(identifier: o.identifier)      (Slack's thread ts)
-    #   :disable_hook -> hook.prompt_reauthorization! / hook.disable          (o.reason, e.g. "invalid_auth")
-    #   :retry        -> re-enqueue after o.retry_after seconds (nil: your back-off)
-    #   :handoff      -> conversation.bot_handoff!                            (after o.replies)
-    #   :noop         -> nothing (o.reason says why)
+    # What a SendService call means for Chatwoot's models; Chatwoot applies it. A frozen value.
+    #
+    # | kind            | what Chatwoot does                                         |
+    # | --------------- | ---------------------------------------------------------- |
+    # | `:reply`        | `conversation.messages.create!(content: o.content)` (`o.replies` for several) |
+    # | `:identifier`   | `conversation.update!(identifier: o.identifier)` (Slack's thread ts) |
+    # | `:disable_hook` | `hook.prompt_reauthorization!` / `hook.disable` (`o.reason`, e.g. `"invalid_auth"`) |
+    # | `:retry`        | re-enqueue after `o.retry_after` seconds (nil: your back-off) |
+    # | `:handoff`      | `conversation.bot_handoff!` (after `o.replies`)             |
+    # | `:noop`         | nothing (`o.reason` says why)                               |
     class Outcome
+      # Every kind an outcome may have; each has its predicate (`reply?`, `noop?` …).
       KINDS = %i[reply identifier disable_hook retry handoff noop].freeze
 
-      attr_reader :kind, :content, :replies, :identifier, :reason, :retry_after
+      # @return [Symbol] one of {KINDS}
+      attr_reader :kind
+      # @return [String, nil] the reply's text (`:reply`)
+      attr_reader :content
+      # @return [Array<String>] the replies in order (`:reply`, `:handoff`), frozen
+      attr_reader :replies
+      # @return [String, nil] the conversation's new identifier (`:identifier`)
+      attr_reader :identifier
+      # @return [String, nil] why (`:disable_hook`, `:noop`, `:retry`)
+      attr_reader :reason
+      # @return [Numeric, nil] seconds to wait before retrying (`:retry`); nil: the caller's back-off
+      attr_reader :retry_after
 
+      # @param kind [Symbol] one of {KINDS}
+      # @param content [String, nil]
+      # @param replies [Array<String>]
+      # @param identifier [String, nil]
+      # @param reason [String, nil]
+      # @param retry_after [Numeric, nil]
+      # @raise [ArgumentError] when kind is not one of {KINDS}
       def initialize(kind:, content: nil, replies: [], identifier: nil, reason: nil, retry_after: nil)
         raise ArgumentError, "kind must be one of #{KINDS.inspect}" unless KINDS.include?(kind)
 
@@ -26,10 +48,16 @@ module Integrations
         freeze
       end
 
+      # The outcome the native call answered, as its positional fields.
+      # @api private
+      # @return [Outcome]
       def self.from_native((kind, content, replies, identifier, reason, retry_after))
         new(kind: kind, content: content, replies: replies, identifier: identifier, reason: reason, retry_after: retry_after)
       end
 
+      # An outcome that asks Chatwoot to do nothing.
+      # @param reason [String] why
+      # @return [Outcome]
       def self.noop(reason)
         new(kind: :noop, reason: reason)
       end
@@ -37,6 +65,7 @@ module Integrations
       KINDS.each { |k| define_method(:"#{k}?") { kind == k } }
 
       # Never shows a token: outcomes carry none.
+      # @return [String]
       def inspect
         parts = { content: content, identifier: identifier, reason: reason, retry_after: retry_after }.compact
         "#<#{self.class.name} #{kind}#{parts.map { |k, v| " #{k}=#{v.inspect}" }.join}>"

@@ -31,6 +31,10 @@ module Integrations
       end
 
       class << self
+        # Gives `Integrations` back to the app's Zeitwerk autoloader when the app defines it (see
+        # {Namespace}); does nothing with the classic autoloader or when the app has no such constant.
+        # @api private
+        # @return [void]
         def hand_over_namespace
           autoloaders = ::Rails.autoloaders
           return unless zeitwerk?(autoloaders)
@@ -41,6 +45,8 @@ module Integrations
         end
 
         # Rails 6 can run the classic autoloader (left alone: it has no on_load); Rails 7 has only Zeitwerk.
+        # @api private
+        # @return [Boolean]
         def zeitwerk?(autoloaders)
           autoloaders.respond_to?(:zeitwerk_enabled?) ? autoloaders.zeitwerk_enabled? : true
         end

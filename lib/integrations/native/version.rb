@@ -2,6 +2,7 @@
 
 module Integrations
   module Native
+    # The gem's version (semantic versioning).
     VERSION = "0.1.0"
   end
 end

@@ -4,25 +4,37 @@ require "json"
 
 module Integrations
   module Native
-    # Verifying incoming webhooks at the HTTP layer: the middleware (Rack::VerifySignature), and the
+    # Verifying incoming webhooks at the HTTP layer: the middleware ({Rack::VerifySignature}), and the
     # controller-level forms, which verify after the router has chosen the action and so protect
-    # every spelling of its path by construction:
+    # every spelling of its path by construction.
     #
+    # Nothing here needs the rack gem loaded: a request is anything with Rack::Request's readers
+    # (Rack::Request, ActionDispatch::Request).
+    #
+    # @example One request
     #   Integrations::Native::Rack.verify!(request, scheme: :slack, secret: ENV["SLACK_SIGNING_SECRET"])
-    #
+    # @example Every request of a controller's action
     #   class SlackEventsController < ApplicationController
     #     include Integrations::Native::Rack::Verification
     #     verify_signature scheme: :slack, secret: -> { ENV["SLACK_SIGNING_SECRET"] }, only: :create
     #   end
-    #
-    # Nothing here needs the rack gem loaded: a request is anything with Rack::Request's readers
-    # (Rack::Request, ActionDispatch::Request).
     module Rack
       class << self
-        # Verifies one request by a provider's scheme: true, or SignatureError with the #reason
-        # (:mismatch, :expired, :malformed, :missing). secret: a String, or a callable given the
-        # request (a nil or empty answer is :missing). header: (base64 scheme), url: (twilio, a
-        # callable given the request) and tolerance: as for the middleware's routes.
+        # Verifies one request by a provider's scheme.
+        # @param request [Rack::Request, ActionDispatch::Request] the request; its body is read and
+        #   rewound for the app
+        # @param scheme [Symbol, String] one of {Verifier::SCHEMES}
+        # @param secret [String, #call] the key, or a callable given the request (a nil or blank
+        #   answer is `:missing`)
+        # @param header [String, nil] the header the :base64 scheme reads (default
+        #   {Verifier::DEFAULT_BASE64_HEADER})
+        # @param url [#call, nil] :twilio only: given the request, answers the URL Twilio called
+        #   (default: the request's original URL)
+        # @param tolerance [Integer, nil] seconds a signed timestamp may be away from now (default:
+        #   the scheme's)
+        # @return [true]
+        # @raise [SignatureError] with the `#reason` (`:mismatch`, `:expired`, `:malformed`, `:missing`)
+        # @raise [ArgumentError, TypeError] for an unknown scheme or an option of the wrong type
         def verify!(request, scheme:, secret:, header: nil, url: nil, tolerance: nil)
           unless Arguments.responds?(request, :get_header)
             raise TypeError, "request must be a Rack::Request or ActionDispatch::Request, got #{Arguments.class_name(request)}"
@@ -39,10 +51,14 @@ module Integrations
 
       # One scheme's check of a request, its options checked once when it is built. It holds no
       # secret: the caller resolves that per request.
+      # @api private
       class Verifier
+        # The schemes a route, {Rack.verify!} or {Verification::ClassMethods#verify_signature} may name.
         SCHEMES = %i[chatwoot slack standard hub base64 twilio linear stripe].freeze
+        # The header the :base64 scheme reads unless told another (Shopify's; LINE sends X-Line-Signature).
         DEFAULT_BASE64_HEADER = "X-Shopify-Hmac-Sha256"
 
+        # @return [Symbol] the scheme, one of {SCHEMES}
         attr_reader :scheme
 
         def initialize(scheme:, header: nil, url: nil, tolerance: nil)
@@ -127,7 +143,7 @@ module Integrations
               Signature.verify_chatwoot!(secret: secret, body: body, timestamp: header(request, "X-Chatwoot-Timestamp"),
                                          signature: header(request, "X-Chatwoot-Signature"), **@window)
             when :slack
-              Signature.verify_slack!(signing_secret: secret, body: body, timestamp: header(request, "X-Slack-Request-Timestamp"),
+              Signature.verify_slack!(secret: secret, body: body, timestamp: header(request, "X-Slack-Request-Timestamp"),
                                       signature: header(request, "X-Slack-Signature"), **@window)
             when :standard
               Signature.verify_standard!(secret: secret, body: body, id: standard_header(request, "id"),
@@ -149,6 +165,7 @@ module Integrations
           e
         end
 
+        # @return [String] the scheme and options; a Verifier holds no secret
         def inspect
           "#<#{self.class.name} scheme=#{@scheme.inspect}>"
         end
@@ -174,7 +191,7 @@ module Integrations
           return false unless String === url
 
           params = request.media_type == "application/json" ? body : Signature._native_parse_form(body).to_h
-          Signature.verify_twilio!(auth_token: secret, url: url, params: params, signature: header(request, "X-Twilio-Signature"),
+          Signature.verify_twilio!(secret: secret, url: url, params: params, signature: header(request, "X-Twilio-Signature"),
                                    signature_settings: header(request, "X-Twilio-Webhooks-Signature-Settings"))
         end
 
@@ -188,19 +205,31 @@ module Integrations
       # The before_action form for Rails controllers (or anything with before_action, request and
       # render): verification runs for exactly the actions the router dispatched to.
       #
+      # A failure renders 401 with the JSON `{"error": "invalid_signature", "reason": "…"}` and the
+      # action does not run; a success sets `request.env["integrations_native.verified"]` to the scheme.
+      #
+      # @example
       #   include Integrations::Native::Rack::Verification
       #   verify_signature scheme: :chatwoot, secret: -> { Inbox.find(params[:id]).webhook_secret }, only: :create
-      #
-      # secret: a String, a Symbol (a method of the controller), or a callable, run in the
-      # controller (so params are the router's) and given the request if it takes an argument.
-      # A failure renders 401 {"error":"invalid_signature","reason":…} and the action does not
-      # run; a success sets request.env["integrations_native.verified"] to the scheme.
       module Verification
+        # @api private
         def self.included(base)
           base.extend(ClassMethods)
         end
 
+        # The class-level macro a controller gets by including {Verification}.
         module ClassMethods
+          # Adds a before_action that verifies the request's signature.
+          # @param scheme [Symbol, String] one of {Verifier::SCHEMES}
+          # @param secret [String, Symbol, #call] the key; a Symbol names a method of the controller;
+          #   a callable runs in the controller (so params are the router's), given the request if
+          #   it takes an argument
+          # @param header [String, nil] the header the :base64 scheme reads
+          # @param url [#call, nil] :twilio only: given the request, answers the URL Twilio called
+          # @param tolerance [Integer, nil] seconds a signed timestamp may be away from now
+          # @param callback_options [Hash] before_action's own options (`only:`, `except:`, `if:` …)
+          # @return [void]
+          # @raise [ArgumentError, TypeError] at class definition, for an unknown scheme or a bad option
           def verify_signature(scheme:, secret:, header: nil, url: nil, tolerance: nil, **callback_options)
             verifier = Verifier.new(scheme: scheme, header: header, url: url, tolerance: tolerance)
             verifier.check_secret!("secret", secret) unless Symbol === secret
@@ -217,6 +246,7 @@ module Integrations
         end
 
         # The secret as the controller sees it for this request.
+        # @api private
         def self.secret_in(controller, secret)
           case secret
           when String then secret

@@ -10,11 +10,6 @@ module Integrations
     module Rack
       # Rack middleware that verifies incoming webhooks before the app sees them.
       #
-      #   use Integrations::Native::Rack::VerifySignature,
-      #       "/webhooks/slack" => { scheme: :slack, secret: ENV["SLACK_SIGNING_SECRET"] },
-      #       "/webhooks/shopify" => { scheme: :base64, secret: ->(request) { Shop.secret_for(request) } },
-      #       %r{\A/webhooks/inbox/\d+\z} => { scheme: :chatwoot, secret: ->(request) { … } }
-      #
       # A request is on a route whatever its spelling: paths are compared in the canonical form the
       # native side computes (Signature._native_request_paths: slashes squeezed, trailing slash,
       # newline and `.json`-style format dropped, escapes decoded, dot segments resolved), with and
@@ -27,18 +22,35 @@ module Integrations
       # with a short JSON error when verification fails, and on success sets
       # env["integrations_native.verified"] (the scheme) and env["integrations_native.event"] (the
       # parsed JSON body, or nil when the body is not JSON). Other paths pass through untouched.
+      #
+      # @example In config/application.rb
+      #   config.middleware.use Integrations::Native::Rack::VerifySignature,
+      #       "/webhooks/slack" => { scheme: :slack, secret: ENV["SLACK_SIGNING_SECRET"] },
+      #       "/webhooks/shopify" => { scheme: :base64, secret: ->(request) { Shop.secret_for(request) } },
+      #       %r{\A/webhooks/inbox/\d+\z} => { scheme: :chatwoot, secret: ->(request) { … } }
       class VerifySignature
+        # The schemes a route may name (see {Verifier::SCHEMES}).
         SCHEMES = Verifier::SCHEMES
+        # The largest body read by default: 5 MiB.
         DEFAULT_MAX_BODY = 5 * 1024 * 1024
         # Up to 1 GiB: the whole body is held in memory, and IO#read takes no more than a long.
-        MAX_BODY_BYTES = (0..(1 << 30)).freeze
+        MAX_BODY_BYTES = (0..(1 << 30))
+        # The header the :base64 scheme reads when a route names none.
         DEFAULT_BASE64_HEADER = Verifier::DEFAULT_BASE64_HEADER
+        # The options a route may have.
         ROUTE_OPTIONS = %i[scheme secret header url tolerance on_missing_secret].freeze
+        # The values of a route's on_missing_secret.
         MISSING_SECRET = %i[skip reject raise].freeze
 
-        # options: max_body_bytes (default 5 MiB). A plain Hash rather than keywords, since Rack's
-        # `use` passes its arguments on positionally. Every option and route is checked here, so a
-        # mistake fails at boot rather than on every request.
+        # Checks every option and route here, so a mistake fails at boot rather than on every request.
+        # @param app [#call] the Rack app behind
+        # @param routes [Hash{String, Regexp => Hash}] path => route options: `scheme:` (one of
+        #   {SCHEMES}), `secret:` (a String, or a lambda taking the Rack::Request), and as the scheme
+        #   uses them `header:`, `url:`, `tolerance:`, `on_missing_secret:` (one of {MISSING_SECRET})
+        # @param options [Hash] `max_body_bytes:` (default {DEFAULT_MAX_BODY}); a plain Hash rather
+        #   than keywords, since Rack's `use` passes its arguments on positionally
+        # @raise [ArgumentError, TypeError] for an unknown option, a route that could never match, an
+        #   unknown scheme, or a missing secret whose route says `on_missing_secret: :raise`
         def initialize(app, routes, options = {})
           options = option_hash("options", options)
           unknown = options.keys - %i[max_body_bytes]
@@ -66,10 +78,17 @@ module Integrations
         end
 
         # Never a secret (each route holds one), nor the app behind (which may be large).
+        # @return [String]
         def inspect
           "#<#{self.class.name} #{@routes.size} route(s)>"
         end
 
+        # Verifies a request on a route, then hands it to the app; any other request goes straight on.
+        # @param env [Hash] the Rack environment
+        # @return [Array(Integer, Hash, #each)] the app's response, or 401 (413 for a body over
+        #   max_body_bytes) with a short JSON error
+        # @raise [ConfigurationError] when a secret lambda answers no secret on a route whose
+        #   on_missing_secret is :raise
         def call(env)
           verifier, secret, path, on_missing = route_for(env)
           return @app.call(env) unless verifier
