@@ -20,11 +20,15 @@ unless url
 end
 have_wrk = system("which wrk", out: File::NULL, err: File::NULL)
 
-cpu = File.read("/proc/cpuinfo")[/^model name\s*:\s*(.+)$/, 1] rescue "?"
+cpu = begin
+  File.read("/proc/cpuinfo")[/^model name\s*:\s*(.+)$/, 1]
+rescue StandardError
+  "?"
+end
 puts "Near the limit (#{Etc.nprocessors} cores, #{cpu}; #{rounds} alternating rounds of #{seconds}s)"
 
 N.configure { |c| c.allowed_private_cidrs = ["127.0.0.1/32"] }
-payload = JSON.parse(File.read(File.expand_path("../test/fixtures/message_created.json", __dir__))).reject { |k, _| k == "event" }
+payload = JSON.parse(File.read(File.expand_path("../test/fixtures/message_created.json", __dir__))).except("event")
 body = payload.merge("event" => "message_created").to_json
 secret = "bench-secret"
 
@@ -144,7 +148,7 @@ slow_pid = fork do
   end
 end
 slow_url = "http://127.0.0.1:#{slow_port}/slow"
-50.times { break if (TCPSocket.new("127.0.0.1", slow_port).close || true rescue false); sleep 0.05 }
+Bench.wait_for_port(slow_port)
 
 puts "A receiver that answers after 200 ms (goal: 80% of threads / 0.2 s)"
 [10, 50, 100].each do |threads|
@@ -159,7 +163,8 @@ puts "A receiver that answers after 200 ms (goal: 80% of threads / 0.2 s)"
   Array.new(threads) do |i|
     Thread.new do
       while Bench.now < stop_at
-        count[i] += 1 if N.dispatch(url: slow_url, payload: payload, event: "message_created").success?
+        result = N.dispatch(url: slow_url, payload: payload, event: "message_created")
+        count[i] += 1 if result.success?
       end
     end
   end.each(&:join)
@@ -204,5 +209,5 @@ idle = cpu_time.call - idle_start
 puts format("Memory and idle: RSS %+.1f MB over %dk single-endpoint calls on 10 threads (goal < 5 MB); " \
             "CPU while asleep for 2 s afterwards: %.1f ms", after - before, total / 1000, idle * 1000)
 puts
-File.delete(wrk_script) if File.exist?(wrk_script)
+FileUtils.rm_f(wrk_script)
 stop_nginx.call

@@ -53,6 +53,17 @@ module Bench
     server&.close
   end
 
+  # Waits (up to 2.5 s) until something listens on the loopback port.
+  def wait_for_port(port)
+    50.times do
+      TCPSocket.new("127.0.0.1", port).close
+      return true
+    rescue SystemCallError
+      sleep 0.05
+    end
+    false
+  end
+
   # A local nginx that answers every request with 200 "ok": the fastest receiver we can start,
   # so the sender is what is measured. Returns [url, stop_proc] or nil when nginx is absent.
   def start_nginx
@@ -79,12 +90,7 @@ module Bench
       }
     CONF
     pid = Process.spawn(nginx, "-p", dir, "-c", File.join(dir, "nginx.conf"), "-g", "daemon off;", err: File::NULL)
-    50.times do
-      TCPSocket.new("127.0.0.1", port).close
-      break
-    rescue SystemCallError
-      sleep 0.05
-    end
+    wait_for_port(port)
     stop = lambda do
       Process.kill("TERM", pid)
       Process.wait(pid)

@@ -200,7 +200,7 @@ RSpec.describe "durable delivery: schedule, endpoint health, attempt history" do
       job.perform_async([{ "url" => @receiver.url("/dead") }], payload, "message_created")
 
       expect(wait_for(timeout: 40) { health_lines.any? { |l| l["kind"] == "disabled" } && settled_after?(1) }).to be(true),
-             -> { @sidekiqs.last.log }
+                                                                                                                  -> { @sidekiqs.last.log }
       sleep 1.5 # a wrongly scheduled retry would come due within a step
       kinds = health_lines.map { |l| l["kind"] }
       expect(kinds).to eq(%w[failing disabled])

@@ -37,8 +37,8 @@ RSpec.describe "One rule, one place" do
 
     it "states each range natively, as the limits configure enforces" do
       expect(n._native_setting_ranges).to eq(timeout: 0.001..600, max_concurrency: 1..10_000, inline_retries: 0..5,
-                                            retry_after_cap: 0..3600, max_redirects: 0..20,
-                                            max_response_bytes: 0..(64 * 1024 * 1024), max_attempts: 1..100)
+                                             retry_after_cap: 0..3600, max_redirects: 0..20,
+                                             max_response_bytes: 0..(64 * 1024 * 1024), max_attempts: 1..100)
     end
 
     it "keeps no limit in a Ruby constant" do

@@ -137,8 +137,8 @@ RSpec.describe "Signature failures name the part" do
     app = Integrations::Native::Rack::VerifySignature.new(->(_) { [200, {}, ["ok"]] },
                                                           { "/hooks" => { scheme: :chatwoot, secret: "k" } })
     status, _headers, response = app.call(Rack::MockRequest.env_for("/hooks", method: "POST", input: body,
-                                                                               "HTTP_X_CHATWOOT_TIMESTAMP" => ts,
-                                                                               "HTTP_X_CHATWOOT_SIGNATURE" => "deadbeef"))
+                                                                              "HTTP_X_CHATWOOT_TIMESTAMP" => ts,
+                                                                              "HTTP_X_CHATWOOT_SIGNATURE" => "deadbeef"))
     expect([status, JSON.parse(response.join)]).to eq([401, { "error" => "invalid_signature", "reason" => "malformed" }])
   end
 end

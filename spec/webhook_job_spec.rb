@@ -132,7 +132,7 @@ RSpec.describe "Integrations::Native::WebhookJob" do
 
   it "loses no delivery when Sidekiq is stopped mid-delivery: the job runs again after a restart" do
     resolvable({})
-    @receiver.respond do |request, index|
+    @receiver.respond do |_request, index|
       if index.zero?
         200.times { break if @receiver.signalled?(:release); sleep 0.05 } # hang the first delivery
         [200, {}, "late"]

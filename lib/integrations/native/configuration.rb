@@ -76,6 +76,7 @@ module Integrations
                on_webhook_failure.all? { |type, callback| (type.is_a?(Symbol) || type.is_a?(String)) && callback.respond_to?(:call) })
           raise ConfigurationError, "on_webhook_failure must be a Hash of webhook type => callable, got #{on_webhook_failure.class}"
         end
+
         max = Native._native_setting_ranges.fetch(:timeout).end # capped as c.timeout is
         return if webhook_timeout.nil? || webhook_timeout.respond_to?(:call) ||
                   (webhook_timeout.is_a?(Numeric) && webhook_timeout.positive? && webhook_timeout <= max)
@@ -97,12 +98,14 @@ module Integrations
         unless retry_schedule.nil? || (Array === retry_schedule && retry_schedule.all? { |step| Numeric === step })
           raise ConfigurationError, "retry_schedule must be nil or an Array of seconds, got #{Arguments.describe(retry_schedule)}"
         end
+
         %i[retry_after_max endpoint_disable_after].each do |name|
           raise ConfigurationError, "#{name} must be a number of seconds, got #{Arguments.class_name(public_send(name))}" unless Numeric === public_send(name)
         end
         unless Integer === endpoint_failing_after
           raise ConfigurationError, "endpoint_failing_after must be an Integer, got #{Arguments.class_name(endpoint_failing_after)}"
         end
+
         %i[on_endpoint_failing on_endpoint_disabled].each do |name|
           raise ConfigurationError, "#{name} must respond to #call" unless NilClass === public_send(name) || Arguments.responds?(public_send(name), :call)
         end
@@ -113,7 +116,11 @@ module Integrations
 
       # Whether payloads are serialized as ActiveSupport's to_json does (Chatwoot's format).
       def rails_json?
-        rails_json == :auto ? defined?(::ActiveSupport::JSON::Encoding) ? true : false : rails_json
+        if rails_json == :auto
+          defined?(::ActiveSupport::JSON::Encoding) ? true : false
+        else
+          rails_json
+        end
       end
 
       # Every setting, safe to log: URLs as Native.redact_url shows them, callables and other
@@ -165,6 +172,7 @@ module Integrations
         unless [true, false, :auto].include?(rails_json)
           raise ConfigurationError, "rails_json must be :auto, true or false"
         end
+
         %i[allow_private_addresses redirect_keeps_headers].each do |name|
           raise ConfigurationError, "#{name} must be true or false" unless [true, false].include?(public_send(name))
         end
@@ -202,7 +210,8 @@ module Integrations
         value.each do |entry|
           next if Symbol === entry || (String === entry && Arguments.utf8?(entry))
 
-          raise ConfigurationError, String === entry ? "#{name} entries must be valid UTF-8" : "#{name} entries must be Strings, got #{Arguments.class_name(entry)}"
+          raise ConfigurationError,
+                String === entry ? "#{name} entries must be valid UTF-8" : "#{name} entries must be Strings, got #{Arguments.class_name(entry)}"
         end
       end
     end

@@ -69,7 +69,7 @@ module Integrations
                                                    timeout: Chatwoot.timeout, headers: Chatwoot::HEADERS)
       end
 
-      def enqueue_retry(delay, reference, payload, event, attempt, delivery_id)
+      def enqueue_retry(delay, reference, payload, _event, attempt, delivery_id)
         later = self.class.set(wait: delay)
         if @url_form
           later.perform_later(reference["url"], payload, @webhook_type, secret: reference["secret"],

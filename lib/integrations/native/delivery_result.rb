@@ -10,7 +10,7 @@ module Integrations
     # dispatch's results are built natively (ext/chatwoot_integrations_rs/src/delivery_result.rs),
     # which sets the same instance variables as #initialize, by name, and freezes the result.
     class DeliveryResult
-      attr_reader :url, :status, :attempts, :duration, :error, :response_excerpt, :delivery_id, :retry_after
+      attr_reader :url, :status, :attempts, :duration, :error, :response_excerpt, :delivery_id, :retry_after, :next_attempt_at
 
       # (Results come from dispatch; this is for callers that build their own, say in tests. The
       # url is redacted here as dispatch's are.)
@@ -34,8 +34,6 @@ module Integrations
       def attempt
         @attempt || 1
       end
-
-      attr_reader :next_attempt_at
 
       # A copy carrying the durable job's attempt fields (results are frozen).
       def with_attempt(attempt, next_attempt_at)

@@ -23,15 +23,15 @@ module Integrations
 
         body = webhook_body(payload, event)
         timeout = check_timeout(timeout)
-        unless NilClass === url
-          # (single: an invalid endpoint raises natively, with the class its defect calls for.)
-          endpoint = { url: url, secret: secret, delivery_id: delivery_id }
-          Instrumentation.deliveries(_native_dispatch([endpoint], headers, body, scheme, timeout, true).first, event)
-        else
+        if NilClass === url
           raise TypeError, "endpoints must be an Array, got #{endpoints.class}" unless endpoints.is_a?(Array)
           raise ArgumentError, "endpoints is empty" if endpoints.empty?
 
           Instrumentation.deliveries(_native_dispatch(endpoints, headers, body, scheme, timeout, false), event)
+        else
+          # (single: an invalid endpoint raises natively, with the class its defect calls for.)
+          endpoint = { url: url, secret: secret, delivery_id: delivery_id }
+          Instrumentation.deliveries(_native_dispatch([endpoint], headers, body, scheme, timeout, true).first, event)
         end
       end
 

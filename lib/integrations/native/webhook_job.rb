@@ -26,7 +26,7 @@ module Integrations
 
       class << self
         # c.queue, when set, from the first enqueue on (re-enqueues included); "webhooks" otherwise.
-        def get_sidekiq_options
+        def get_sidekiq_options # rubocop:disable Naming/AccessorMethodName -- Sidekiq's own name, overridden
           queue = Native.config.queue
           queue ? super.merge("queue" => queue.to_s) : super
         end
