@@ -6,7 +6,6 @@ pub mod openai;
 mod outcome;
 pub mod send_service;
 pub mod slack;
-pub mod slack_event;
 
 pub use outcome::{Outcome, OutcomeKind};
 
