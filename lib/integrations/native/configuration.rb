@@ -15,6 +15,13 @@ module Integrations
       attr_accessor :endpoint_resolver, :retry_delay, :max_attempts, :on_delivery_failure, :queue, :logger
       # Provider base URLs (tests and self-hosted OpenAI-compatible servers point these elsewhere)
       attr_accessor :slack_api_url, :openai_api_url, :dialogflow_api_url, :google_token_url, :linear_api_url
+      # Slack (issue 17): Chatwoot's FRONTEND_URL, for the first post's conversation link and the
+      # senders' icon URLs; ENV["FRONTEND_URL"] unless set.
+      attr_writer :frontend_url
+
+      def frontend_url
+        @frontend_url || ENV.fetch("FRONTEND_URL", "")
+      end
 
       # ActiveJob's polynomial back-off: 3 s, 18 s, 83 s, 258 s, 627 s, …
       DEFAULT_RETRY_DELAY = ->(attempt) { (attempt**4) + 2 }

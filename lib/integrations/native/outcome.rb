@@ -13,8 +13,10 @@ module Integrations
       KINDS = %i[reply identifier disable_hook retry handoff noop].freeze
 
       attr_reader :kind, :content, :replies, :identifier, :reason, :retry_after
+      # Slack (issue 17): message.update!(external_source_id_slack: o.external_source_id) when set.
+      attr_reader :external_source_id
 
-      def initialize(kind:, content: nil, replies: [], identifier: nil, reason: nil, retry_after: nil)
+      def initialize(kind:, content: nil, replies: [], identifier: nil, reason: nil, retry_after: nil, external_source_id: nil)
         raise ArgumentError, "kind must be one of #{KINDS.inspect}" unless KINDS.include?(kind)
 
         @kind = kind
@@ -23,11 +25,13 @@ module Integrations
         @identifier = identifier
         @reason = reason
         @retry_after = retry_after
+        @external_source_id = external_source_id
         freeze
       end
 
-      def self.from_native((kind, content, replies, identifier, reason, retry_after))
-        new(kind: kind, content: content, replies: replies, identifier: identifier, reason: reason, retry_after: retry_after)
+      def self.from_native((kind, content, replies, identifier, reason, retry_after, external_source_id))
+        new(kind: kind, content: content, replies: replies, identifier: identifier, reason: reason, retry_after: retry_after,
+            external_source_id: external_source_id)
       end
 
       def self.noop(reason)
@@ -38,7 +42,8 @@ module Integrations
 
       # Never shows a token: outcomes carry none.
       def inspect
-        parts = { content: content, identifier: identifier, reason: reason, retry_after: retry_after }.compact
+        parts = { content: content, identifier: identifier, reason: reason, retry_after: retry_after,
+                  external_source_id: external_source_id }.compact
         "#<#{self.class.name} #{kind}#{parts.map { |k, v| " #{k}=#{v.inspect}" }.join}>"
       end
       alias to_s inspect
