@@ -171,8 +171,10 @@ class FakeSlack
       slack(ok: false, error: "invalid_arguments")
     end
 
+    # Like Slack, a refused download (wrong token, a file of another workspace: /denied/) is a
+    # redirect to the login page.
     def download(request)
-      return [302, { "Location" => "/login" }, ""] if request.header("authorization") != "Bearer #{TOKEN}"
+      return [302, { "Location" => "/login" }, ""] if request.header("authorization") != "Bearer #{TOKEN}" || request.path.include?("/denied/")
 
       type, bytes = FILES[request.path]
       return [404, {}, "not found"] unless bytes

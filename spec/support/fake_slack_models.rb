@@ -15,6 +15,14 @@ module SlackModels
   Hook = Struct.new(:app_id, :active, :settings, :access_token, :reference_id, keyword_init: true) do
     def active? = active
   end
+  # Chatwoot's Attachment: #file answers filename, content_type and download (ActiveStorage).
+  StoredFile = Struct.new(:filename, :content_type, :download)
+  Attachment = Struct.new(:file)
+  # An IO-like attachment (read in chunks by the native side), with ActiveStorage's byte_size.
+  IoAttachment = Struct.new(:filename, :content_type, :io) do
+    def read(*args) = io.read(*args)
+    def byte_size = io.size
+  end
   Message = Struct.new(:content, :message_type, :private, :sender, :sender_type, :conversation, :inbox,
                        :content_attributes, :external_source_ids, :processed_message_content, keyword_init: true) do
     def incoming? = message_type == "incoming"

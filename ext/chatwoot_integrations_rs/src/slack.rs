@@ -6,7 +6,8 @@ use chatwoot_integrations::dispatch;
 use chatwoot_integrations::providers::slack::incoming::{self, SlackEvent};
 use chatwoot_integrations::providers::slack::outgoing::SlackFields;
 use chatwoot_integrations::providers::slack::unfurl::{self, Card, Unfurl};
-use chatwoot_integrations::providers::slack::web_api::Failure;
+use chatwoot_integrations::providers::slack::upload::{UploadFile, MAX_FILE_BYTES};
+use chatwoot_integrations::providers::slack::web_api::{self, Failure};
 use chatwoot_integrations::providers::Outcome;
 use chatwoot_integrations::secret::Secret;
 use magnus::{
@@ -47,7 +48,67 @@ pub(crate) fn outgoing_fields(hash: Option<RHash>) -> RbResult<SlackFields> {
         account_id: text("account_id")?,
         display_id: text("display_id")?,
         frontend_url: text("frontend_url")?,
+        files: match hash.lookup::<_, Option<RArray>>("files")? {
+            Some(files) => upload_files(files)?,
+            None => Vec::new(),
+        },
     })
+}
+
+/// Bytes read from an IO per `read` call: the file is read into Rust in these steps, never as one
+/// Ruby String.
+const CHUNK: usize = 256 * 1024;
+
+/// `[[name, content_type, source, size or nil], …]`: source is a String (its bytes) or an IO-like
+/// object answering `read(length, buffer)`, read in chunks through one buffer String.
+fn upload_files(files: RArray) -> RbResult<Vec<UploadFile>> {
+    let ruby = Ruby::get_with(files);
+    let mut out = Vec::with_capacity(files.len());
+    for entry in files.into_iter() {
+        let (name, content_type, source, size_hint): (String, String, Value, Option<u64>) =
+            magnus::TryConvert::try_convert(entry)?;
+        let too_large = || {
+            Error::new(
+                ruby.exception_arg_error(),
+                format!("attachment {name:?} is larger than {MAX_FILE_BYTES} bytes"),
+            )
+        };
+        let bytes = if let Some(string) = RString::from_value(source) {
+            if string.len() > MAX_FILE_BYTES {
+                return Err(too_large());
+            }
+            owned(string)
+        } else {
+            let buffer = ruby.str_buf_new(CHUNK);
+            // Sized once from the attachment's byte_size (or the IO's size): no regrowth copies,
+            // which with glibc's heap would stay in RSS.
+            let size: Option<usize> = match size_hint {
+                Some(size) => usize::try_from(size).ok(),
+                None if source.respond_to("size", false)? => {
+                    // An exception from #size propagates; a size that is no usize is just no hint.
+                    let size: Value = source.funcall("size", ())?;
+                    usize::try_convert(size).ok()
+                }
+                None => None,
+            };
+            let mut bytes = Vec::with_capacity(size.unwrap_or(CHUNK).min(MAX_FILE_BYTES + 1));
+            loop {
+                let read: Option<RString> = source.funcall("read", (CHUNK, buffer))?;
+                let Some(chunk) = read else { break };
+                with_bytes([chunk], |[chunk]| bytes.extend_from_slice(chunk));
+                if bytes.len() > MAX_FILE_BYTES {
+                    return Err(too_large());
+                }
+            }
+            bytes
+        };
+        out.push(UploadFile {
+            name,
+            content_type,
+            bytes: bytes.into(),
+        });
+    }
+    Ok(out)
 }
 
 /// `_native_parse_event(body)` → `{ kind: :url_verification | :thread_reply | :link_shared | :ignored, … }`.
@@ -73,7 +134,13 @@ fn parse_event(ruby: &Ruby, body: RString) -> RbResult<RHash> {
                 let files = ruby.ary_new_capa(reply.files.len());
                 for file in reply.files {
                     let file_type = file.file_type.map(&sym);
-                    files.push((file.url_private, file.name, file.mimetype, file_type))?;
+                    files.push((
+                        file.url_private,
+                        file.name,
+                        file.mimetype,
+                        file_type,
+                        file.size,
+                    ))?;
                 }
                 hash.aset(sym("files"), files)?;
             }
@@ -131,6 +198,43 @@ fn user_email(ruby: &Ruby, base_url: String, token: RString, user: String) -> Rb
         };
         let outcome = outcome_or_nil(ruby, outcome)?;
         Ok(ruby.ary_new_from_values(&[email.into_value_with(ruby), outcome]))
+    })
+}
+
+/// `_native_download(url, token, size)` → `[bytes or nil, outcome tuple or nil]`: a file a
+/// thread reply shares, fetched with the bot token (`size`, when Slack gave it, must match). The
+/// outcome is `:disable_hook` for missing_scope or `:retry`; other failures raise DeliveryError.
+fn download(ruby: &Ruby, url: String, token: RString, size: Option<u64>) -> RbResult<RArray> {
+    guard(ruby, || {
+        let token = Secret::new(owned(token));
+        let engine = dispatch::engine().map_err(|e| to_ruby(ruby, e))?;
+        let timeout = engine.config.timeout;
+        let call_engine = engine.clone();
+        let expected = size.and_then(|s| usize::try_from(s).ok());
+        let call = async move {
+            web_api::download(
+                &call_engine,
+                &url,
+                &token,
+                expected,
+                MAX_FILE_BYTES,
+                timeout,
+            )
+            .await
+        };
+        let (bytes, outcome) = match gvl::block_on(ruby, &engine, call)? {
+            Ok(bytes) => (Some(ruby.str_from_slice(&bytes)), None),
+            Err(failure) => (
+                None,
+                Some(
+                    failure
+                        .into_outcome(&["missing_scope"])
+                        .map_err(|e| to_ruby(ruby, e))?,
+                ),
+            ),
+        };
+        let outcome = outcome_or_nil(ruby, outcome)?;
+        Ok(ruby.ary_new_from_values(&[bytes.into_value_with(ruby), outcome]))
     })
 }
 
@@ -208,5 +312,6 @@ pub fn init(ruby: &Ruby) -> RbResult<()> {
     module.define_singleton_method("_native_parse_event", function!(parse_event, 1))?;
     module.define_singleton_method("_native_user_email", function!(user_email, 3))?;
     module.define_singleton_method("_native_unfurl", function!(unfurl_entry, 6))?;
+    module.define_singleton_method("_native_download", function!(download, 3))?;
     Ok(())
 }

@@ -9,21 +9,35 @@ module Integrations
       # What a thread reply becomes in Chatwoot: find the conversation whose identifier is
       # conversation_identifier, skip when it already has a message whose Slack id is duplicate_key,
       # else create a message with message_params, sent by the account user with sender_email (if
-      # any). When outcome is set (:disable_hook for missing_scope, :retry), apply it instead.
-      Reply = Struct.new(:conversation_identifier, :duplicate_key, :message_params, :sender_email, :outcome,
+      # any) and an attachment per file (external_url: url, the bytes with content_type, file_type).
+      # When outcome is set (:disable_hook for missing_scope, :retry), apply it instead.
+      Reply = Struct.new(:conversation_identifier, :duplicate_key, :message_params, :sender_email, :files, :outcome,
                          keyword_init: true)
+
+      # A file of a thread reply, downloaded with the bot token.
+      DownloadedFile = Struct.new(:url, :name, :content_type, :file_type, :bytes) do
+        def inspect = "#<struct #{self.class.name} name=#{name.inspect} content_type=#{content_type.inspect} bytes=#{bytes&.bytesize}>"
+        alias_method :to_s, :inspect
+      end
 
       CARD_FIELDS = %i[name email phone_number company_name inbox_name inbox_type].freeze
 
       class << self
-        # The data for a thread reply, with the sender's email from Slack's users.info (the hook's
-        # bot token).
+        # The data for a thread reply, with the sender's email from Slack's users.info and each
+        # shared file downloaded (both with the hook's bot token).
         def reply(event, token:)
           raise TypeError, "event must be a thread reply (Slack::Event#thread_reply?)" unless Event === event && event.thread_reply?
 
           email, outcome = _native_user_email(Native.config.slack_api_url, Arguments.string!("token", token), event.user)
+          files = []
+          event.files.each do |shared|
+            break if outcome
+
+            bytes, outcome = _native_download(shared.url, token, shared.size)
+            files << DownloadedFile.new(shared.url, shared.name, shared.mimetype, shared.file_type, bytes) if bytes
+          end
           Reply.new(conversation_identifier: event.thread_ts, duplicate_key: event.ts, message_params: event.message_params,
-                    sender_email: email, outcome: outcome && Outcome.from_native(outcome))
+                    sender_email: email, files: outcome ? [] : files, outcome: outcome && Outcome.from_native(outcome))
         end
 
         # Unfurls a link_shared event's Chatwoot links. conversations is a callable (or an object
@@ -64,6 +78,7 @@ module Integrations
             "account_id" => read(conversation, :account_id).to_s,
             "display_id" => read(conversation, :display_id).to_s,
             "frontend_url" => Native.config.frontend_url.to_s,
+            "files" => attachments(message),
           }
         end
 
@@ -87,6 +102,24 @@ module Integrations
           return nil unless avatar && read(avatar, :attached?)
 
           read(read(avatar, :blob), :key)&.to_s
+        end
+
+        # [[name, content_type, source, byte_size], …] for the message's attachments. Each attachment
+        # (or its #file, as Chatwoot's Attachment has) answers filename and content_type, and #read
+        # (an IO: read by the native side in chunks) or #download (a String); byte_size (optional)
+        # sizes the native buffer once.
+        def attachments(message)
+          list = read(message, :attachments)
+          return [] if list.nil?
+
+          list.map do |attachment|
+            file = read(attachment, :file) || attachment
+            source = [file, attachment].find { |o| o.respond_to?(:read) } || read(file, :download)
+            raise TypeError, "a Slack attachment must answer read (an IO) or download (a String), got #{Arguments.class_name(file)}" unless source
+
+            size = read(file, :byte_size)
+            [read(file, :filename).to_s, read(file, :content_type).to_s, source, Integer === size && size >= 0 ? size : nil]
+          end
         end
 
         def card_value(data, field)

@@ -51,6 +51,8 @@ pub struct SharedFile {
     pub url_private: String,
     pub name: Option<String>,
     pub mimetype: Option<String>,
+    /// The size Slack reports: a download of any other length was cut off.
+    pub size: Option<u64>,
     /// Chatwoot's attachment file_type: "image", "file", or None (the model's default).
     pub file_type: Option<&'static str>,
 }
@@ -107,6 +109,7 @@ struct FileJson {
     name: Option<String>,
     mimetype: Option<String>,
     filetype: Option<String>,
+    size: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -209,6 +212,7 @@ fn shared_file(file: FileJson) -> Option<SharedFile> {
         url_private,
         name: file.name,
         mimetype: file.mimetype,
+        size: file.size,
         file_type,
     })
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
+use super::upload::{self, UploadFile};
 use super::web_api::{self, DISABLING_ERRORS};
 use crate::dispatch::Engine;
 use crate::providers::send_service::{Prepared, Request, SendInput};
@@ -39,16 +40,20 @@ pub struct SlackFields {
     pub display_id: String,
     /// Chatwoot's FRONTEND_URL (the configuration's frontend_url).
     pub frontend_url: String,
+    /// The message's attachments, shared in the thread after the post.
+    pub files: Vec<UploadFile>,
 }
 
-/// A ready `chat.postMessage` call.
+/// A ready `chat.postMessage` call (none when the message is only files) and the files to share.
 #[derive(Debug)]
 pub struct Post {
-    url: String,
+    base_url: String,
     token: Secret,
-    body: Vec<u8>,
-    /// The conversation had a Slack thread before this post.
-    in_thread: bool,
+    channel: String,
+    body: Option<Vec<u8>>,
+    /// The conversation's thread before this post.
+    thread_ts: Option<String>,
+    files: Vec<UploadFile>,
 }
 
 fn present(value: Option<&str>) -> Option<&str> {
@@ -74,7 +79,7 @@ pub fn prepare(input: &SendInput) -> Result<Prepared> {
         return skip("replies are posted only once the conversation has a Slack thread");
     }
     let text = text(input, message_type, thread_ts.is_some());
-    if text.trim().is_empty() {
+    if text.trim().is_empty() && fields.files.is_empty() {
         return skip("the message has no text");
     }
     let token = input
@@ -107,10 +112,12 @@ pub fn prepare(input: &SendInput) -> Result<Prepared> {
     // Links unfurl only in a thread: the first post's own "Click here" link stays a link.
     body.insert("unfurl_links".into(), json!(thread_ts.is_some()));
     Ok(Prepared::Request(Request::Slack(Post {
-        url: web_api::method_url(&input.base_url, "chat.postMessage"),
+        base_url: input.base_url.clone(),
         token,
-        body: Value::Object(body).to_string().into_bytes(),
-        in_thread: thread_ts.is_some(),
+        channel: channel.to_string(),
+        body: (!text.trim().is_empty()).then(|| Value::Object(body).to_string().into_bytes()),
+        thread_ts: thread_ts.map(String::from),
+        files: fields.files.clone(),
     })))
 }
 
@@ -295,13 +302,60 @@ fn entity_char(name: &str) -> Option<char> {
     }
 }
 
-/// Posts and reads the answer. The posted message's ts becomes the message's Slack id
-/// (`cw-origin-<ts>`); it also becomes the conversation's identifier when the conversation had no
-/// thread, or Slack did not put the post in one.
+/// Posts, reads the answer, then shares the files. The posted message's ts becomes the message's
+/// Slack id (`cw-origin-<ts>`); it also becomes the conversation's identifier when the conversation
+/// had no thread, or Slack did not put the post in one. Files go to the thread the post is in.
 pub async fn perform(engine: &Engine, post: Post, timeout: Duration) -> Result<Outcome> {
-    match web_api::call_json(engine, &post.url, &post.token, post.body, timeout).await {
-        Ok(answer) => posted(&answer, post.in_thread),
+    let Post {
+        base_url,
+        token,
+        channel,
+        body,
+        thread_ts,
+        files,
+    } = post;
+    let url = web_api::method_url(&base_url, "chat.postMessage");
+    let outcome = match body {
+        Some(body) => match web_api::call_json(engine, &url, &token, body, timeout).await {
+            Ok(answer) => posted(&answer, thread_ts.is_some())?,
+            Err(failure) => return failure.into_outcome(DISABLING_ERRORS),
+        },
+        None => Outcome::noop("files only"),
+    };
+    if files.is_empty() {
+        return Ok(outcome);
+    }
+    let posted_text = outcome.external_source_id.is_some();
+    let thread = outcome.identifier.clone().or(thread_ts);
+    let count = files.len();
+    let shared = upload::upload(
+        engine,
+        &base_url,
+        &token,
+        &channel,
+        thread.as_deref(),
+        files,
+        timeout,
+    )
+    .await;
+    match shared {
+        Ok(()) if posted_text => Ok(outcome),
+        Ok(()) => Ok(Outcome::noop(format!("shared {count} file(s)"))),
+        // The text is in Slack: retrying would post it twice. As Chatwoot, the files are given up
+        // on, and the reason says so.
+        Err(failure) if posted_text => Ok(Outcome {
+            reason: Some(format!("files not shared: {}", describe(&failure))),
+            ..outcome
+        }),
         Err(failure) => failure.into_outcome(DISABLING_ERRORS),
+    }
+}
+
+fn describe(failure: &web_api::Failure) -> String {
+    match failure {
+        web_api::Failure::Retry { reason, .. } => reason.clone(),
+        web_api::Failure::Slack(code) => format!("slack: {code}"),
+        web_api::Failure::Other(error) => error.to_string(),
     }
 }
 
@@ -362,9 +416,9 @@ mod tests {
         let Prepared::Request(Request::Slack(post)) = prepare(input).unwrap() else {
             panic!("expected a post")
         };
-        assert_eq!(post.url, "https://slack.com/api/chat.postMessage");
+        assert_eq!(post.base_url, "https://slack.com/api/");
         assert!(!format!("{post:?}").contains("xoxb-1"));
-        serde_json::from_slice(&post.body).unwrap()
+        serde_json::from_slice(post.body.as_deref().unwrap()).unwrap()
     }
 
     fn skipped(input: &SendInput) -> String {
@@ -412,6 +466,12 @@ mod tests {
         let mut empty = input("incoming", Some("1.5"));
         empty.content = "<p></p>".into();
         assert!(skipped(&empty).contains("no text"));
+        // Files alone are shared without a post.
+        empty.slack.files = vec![UploadFile::default()];
+        let Prepared::Request(Request::Slack(post)) = prepare(&empty).unwrap() else {
+            panic!()
+        };
+        assert!(post.body.is_none());
     }
 
     #[test]

@@ -6,7 +6,12 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::dispatch::{provider_post, Engine, ProviderFailure, ProviderReply};
+use bytes::Bytes;
+use http::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+
+use crate::dispatch::{
+    check_literal_host, parse_endpoint_url, provider_post, Engine, ProviderFailure, ProviderReply,
+};
 use crate::providers::Outcome;
 use crate::secret::Secret;
 use crate::{Error, Result};
@@ -157,6 +162,121 @@ pub async fn call_form(
     .map_err(transport_failure)?;
     read(&reply)
 }
+
+/// Downloads a file Slack shares (`url_private`) with the bot token: at most `limit` bytes, and
+/// exactly `expected` bytes when Slack said the size (a cut-off body is a failure, never a file).
+/// A redirect (Slack sends one to its login page when the token is refused) is not followed.
+pub async fn download(
+    engine: &Engine,
+    url: &str,
+    token: &Secret,
+    expected: Option<usize>,
+    limit: usize,
+    timeout: Duration,
+) -> std::result::Result<Vec<u8>, Failure> {
+    let refused =
+        |message: String| Failure::Other(Error::Configuration(format!("slack: {message}")));
+    let url = parse_endpoint_url(url).map_err(refused)?;
+    check_literal_host(&engine.config.guard, &url).map_err(|r| refused(r.to_string()))?;
+    let mut value = HeaderValue::from_bytes(&[b"Bearer ", token.expose()].concat())
+        .map_err(|_| refused("the access token is not a valid header value".into()))?;
+    value.set_sensitive(true);
+    let mut headers = HeaderMap::new();
+    headers.insert(AUTHORIZATION, value);
+    let Ok(_permit) = engine.permits.acquire().await else {
+        return Err(Failure::Retry {
+            reason: "slack: the delivery engine is shutting down".into(),
+            retry_after: None,
+        });
+    };
+    // One byte over the limit tells a file at the limit from a larger one.
+    let reply = engine
+        .transport()
+        .get(&url, headers, limit.saturating_add(1), timeout)
+        .await
+        .map_err(|f| {
+            transport_failure(ProviderFailure {
+                message: f.error,
+                retryable: f.retryable,
+            })
+        })?;
+    match reply.status {
+        200 => {}
+        429 | 500..=599 => {
+            return Err(Failure::Retry {
+                reason: format!("slack: file download HTTP {}", reply.status),
+                retry_after: reply.retry_after,
+            })
+        }
+        300..=399 | 401 | 403 => return Err(Failure::Slack("file_access_denied".into())),
+        status => {
+            return Err(Failure::Other(Error::Delivery(format!(
+                "slack: file download HTTP {status}"
+            ))))
+        }
+    }
+    if reply.body.len() > limit {
+        return Err(Failure::Other(Error::Delivery(format!(
+            "slack: the file is larger than {limit} bytes"
+        ))));
+    }
+    if expected.is_some_and(|size| size != reply.body.len()) {
+        return Err(Failure::Retry {
+            reason: "slack: the file download was cut off".into(),
+            retry_after: None,
+        });
+    }
+    Ok(reply.body)
+}
+
+/// POSTs raw bytes to an upload URL Slack handed out (files.getUploadURLExternal). The URL is
+/// its own credential, so the token is not sent. The bytes go out as they are (shared, not copied);
+/// Slack answers with plain text, so only the status matters.
+pub async fn upload_bytes(
+    engine: &Engine,
+    url: &str,
+    bytes: Bytes,
+    timeout: Duration,
+) -> std::result::Result<(), Failure> {
+    let refused =
+        |message: String| Failure::Other(Error::Configuration(format!("slack: {message}")));
+    let url = parse_endpoint_url(url).map_err(refused)?;
+    check_literal_host(&engine.config.guard, &url).map_err(|r| refused(r.to_string()))?;
+    let Ok(_permit) = engine.permits.acquire().await else {
+        return Err(Failure::Retry {
+            reason: "slack: the delivery engine is shutting down".into(),
+            retry_after: None,
+        });
+    };
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    let reply = engine
+        .transport()
+        .post(&url, headers, bytes, UPLOAD_ANSWER_LIMIT, timeout)
+        .await
+        .map_err(|f| {
+            transport_failure(ProviderFailure {
+                message: f.error,
+                retryable: f.retryable,
+            })
+        })?;
+    match reply.status {
+        200..=299 => Ok(()),
+        429 | 500..=599 => Err(Failure::Retry {
+            reason: format!("slack: file upload HTTP {}", reply.status),
+            retry_after: reply.retry_after,
+        }),
+        status => Err(Failure::Other(Error::Delivery(format!(
+            "slack: file upload HTTP {status}"
+        )))),
+    }
+}
+
+/// The upload URL answers "OK - <length>": nothing more is read.
+const UPLOAD_ANSWER_LIMIT: usize = 4096;
 
 #[cfg(test)]
 mod tests {
