@@ -158,7 +158,7 @@ RSpec.describe "Integrations::Native under hostile conditions" do
       capture(seen) { n::Signature.verify_standard!(secret: "whsec_#{secret}!!", id: "i", timestamp: "1", body: "b", signature: "v1,x") }
       capture(seen) { n::Signature.verify_slack!(signing_secret: secret, timestamp: "1", body: "b", signature: "v0=00") }
       hook = FakeChatwoot::Hook.new(app_id: "slack", active: true, settings: {}, access_token: token, reference_id: "C1")
-      message = FakeChatwoot::Message.new(content: "hi", message_type: :outgoing, sender: FakeChatwoot::Sender.new("S"),
+      message = FakeChatwoot::Message.new(content: "hi", message_type: :incoming, sender: FakeChatwoot::Sender.new("S"),
                                           conversation: FakeChatwoot::Conversation.new(id: 1, account: FakeChatwoot::Account.new("A"), messages: []))
       capture(seen) { n::SendService.new(hook: hook, message: message).perform }
       openai = FakeChatwoot::Hook.new(app_id: "openai", active: true, settings: { "api_key" => secret })

@@ -228,18 +228,22 @@ RSpec.describe "The gem in a Chatwoot-shaped Rails app" do
 
   describe "SendService with real Integrations::Hook records" do
     it "posts to Slack, and the app applies the Outcomes: the thread identifier, then the disabled hook" do
-      expect(@dev["send_service"]).to eq("kind" => "identifier", "identifier" => "1764406874.000200",
+      expect(@dev["send_service"]).to eq("waiting" => "noop", "kind" => "identifier", "identifier" => "1764406874.000200",
                                          "disable" => %w[disable_hook invalid_auth], "revoked_status" => "disabled",
                                          "after_disable" => ["noop", "the hook is not active"])
       posts = requests_to("/api/chat.postMessage")
       expect(posts.size).to eq(2) # the disabled hook sends nothing
-      expect(JSON.parse(posts.first.body)).to eq("channel" => "C0123", "text" => "*Sam*: We refunded it.")
+      first = JSON.parse(posts.first.body)
+      expect(first.values_at("channel", "unfurl_links", "thread_ts")).to eq(["C0123", false, nil])
+      # No inbox model and no FRONTEND_URL here; "<order>" is a tag to Rails' sanitizer too, so it goes.
+      expect(first["text"]).to eq("\n*Inbox:*  ()\n</app/accounts/1/conversations/42|Click here> to view the conversation.\n\nWhere is my  &amp; refund?")
     end
 
     it "emits provider.integrations_native per call with the app and the outcome kind" do
       provider = @dev["notifications"].select { |e| e["name"] == "provider.integrations_native" }
       expect(provider.map { |e| e.values_at("app", "kind", "reason") })
-        .to eq([["slack", "identifier", nil], %w[slack disable_hook invalid_auth], ["slack", "noop", "the hook is not active"]])
+        .to eq([["slack", "noop", "replies are posted only once the conversation has a Slack thread"], ["slack", "identifier", nil],
+                %w[slack disable_hook invalid_auth], ["slack", "noop", "the hook is not active"]])
     end
   end
 

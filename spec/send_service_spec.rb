@@ -28,112 +28,11 @@ RSpec.describe Integrations::Native::SendService do
     n.reset_configuration!
   end
 
-  def slack_hook(**overrides)
-    FakeChatwoot::Hook.new(app_id: "slack", active: true, settings: {}, access_token: "xoxb-secret-token", reference_id: "C0123", **overrides)
-  end
-
   def agent_message(content = "We refunded the duplicate charge.", conversation: self.conversation)
     FakeChatwoot::Message.new(content: content, message_type: :outgoing, sender: FakeChatwoot::Sender.new("Sam"), conversation: conversation)
   end
 
-  # A fake chat.postMessage: checks the token, answers like Slack.
-  def slack_answers(ok: true, error: nil, status: 200, headers: {})
-    slack.respond do |request, _|
-      if request.header("authorization") != "Bearer xoxb-secret-token"
-        [200, {}, JSON.generate("ok" => false, "error" => "not_authed")]
-      elsif status != 200
-        [status, headers, JSON.generate("ok" => false, "error" => "ratelimited")]
-      else
-        [200, { "Content-Type" => "application/json" }, JSON.generate(ok ? { "ok" => true, "ts" => "1764367600.000100", "channel" => "C0123" } : { "ok" => false, "error" => error })]
-      end
-    end
-  end
-
-  describe "Slack" do
-    it "posts a new message and returns the ts as the conversation identifier" do
-      slack_answers
-      outcome = described_class.new(hook: slack_hook, message: agent_message).perform
-      expect(outcome).to be_identifier
-      expect(outcome.identifier).to eq("1764367600.000100")
-      request = slack.received.last
-      expect(request.path).to eq("/api/chat.postMessage")
-      expect(request.header("authorization")).to eq("Bearer xoxb-secret-token")
-      expect(request.header("content-type")).to start_with("application/json")
-      expect(JSON.parse(request.body)).to eq("channel" => "C0123", "text" => "*Sam*: We refunded the duplicate charge.")
-    end
-
-    it "needs only what Slack uses from the conversation (no id, no contact)" do
-      slack_answers
-      minimal = Struct.new(:identifier, :account, :messages).new(nil, account, [])
-      expect(described_class.new(hook: slack_hook, message: agent_message(conversation: minimal)).perform).to be_identifier
-    end
-
-    it "replies in the thread once the conversation has an identifier, and names an unknown sender Agent" do
-      slack_answers
-      threaded = FakeChatwoot::Conversation.new(id: 1, identifier: "1764367600.000100", account: account, messages: [])
-      message = FakeChatwoot::Message.new(content: "Done", message_type: :outgoing, sender: nil, conversation: threaded)
-      outcome = described_class.new(hook: slack_hook(settings: { "channel_id" => "C999" }), message: message).perform
-      expect(outcome).to be_noop
-      expect(JSON.parse(slack.received.last.body)).to eq("channel" => "C999", "text" => "*Agent*: Done",
-                                                         "thread_ts" => "1764367600.000100", "unfurl_links" => true)
-    end
-
-    it "asks to disable the hook on Slack's re-authorization errors" do
-      %w[invalid_auth account_inactive is_archived missing_scope channel_not_found not_in_channel token_revoked].each do |error|
-        slack_answers(ok: false, error: error)
-        outcome = described_class.new(hook: slack_hook, message: agent_message).perform
-        expect([outcome.kind, outcome.reason]).to eq([:disable_hook, error])
-      end
-    end
-
-    it "retries on HTTP 429 with Retry-After, and on 5xx" do
-      slack_answers(status: 429, headers: { "Retry-After" => "30" })
-      outcome = described_class.new(hook: slack_hook, message: agent_message).perform
-      expect([outcome.kind, outcome.retry_after]).to eq([:retry, 30.0])
-      slack_answers(status: 503)
-      expect(described_class.new(hook: slack_hook, message: agent_message).perform).to be_retry
-    end
-
-    it "raises DeliveryError for other Slack errors, never showing the token" do
-      slack_answers(ok: false, error: "msg_too_long")
-      expect { described_class.new(hook: slack_hook, message: agent_message).perform }
-        .to raise_error(n::DeliveryError, "slack: msg_too_long") { |e| expect(e.message).not_to include("xoxb") }
-    end
-
-    it "does nothing for incoming messages or an inactive hook, without a request" do
-      incoming = FakeChatwoot::Message.new(content: "hi", message_type: :incoming, conversation: conversation)
-      expect(described_class.new(hook: slack_hook, message: incoming).perform).to be_noop
-      expect(described_class.new(hook: slack_hook(active: false), message: agent_message).perform).to be_noop
-      expect(slack.received).to be_empty
-    end
-
-    it "refuses a hook without a token or channel before any request" do
-      expect { described_class.new(hook: slack_hook(access_token: nil), message: agent_message).perform }
-        .to raise_error(n::ConfigurationError, /access_token/)
-      expect { described_class.new(hook: slack_hook(reference_id: nil), message: agent_message).perform }
-        .to raise_error(n::ConfigurationError, /channel/)
-      expect(slack.received).to be_empty
-    end
-
-    it "times out a hung Slack as :retry, and a killed call leaves the service usable" do
-      silent = FaultServer.new(:silent)
-      n.configure { |c| c.slack_api_url = silent.url.delete_suffix("/hook"); c.timeout = 0.5 }
-      expect(described_class.new(hook: slack_hook, message: agent_message).perform).to be_retry
-
-      n.configure { |c| c.timeout = 30 }
-      before = silent.connections
-      thread = Thread.new { described_class.new(hook: slack_hook, message: agent_message).perform }
-      expect(wait_for(timeout: 10) { silent.connections > before }).to be(true) # the call is on the wire
-      thread.kill
-      expect(thread.join(1)).to eq(thread)
-
-      slack_answers
-      n.configure { |c| c.slack_api_url = "http://127.0.0.1:#{slack.port}/api" }
-      expect(described_class.new(hook: slack_hook, message: agent_message).perform).to be_identifier
-    ensure
-      silent&.stop
-    end
-  end
+  # Slack's SendService rules (Chatwoot's SendOnSlackService) are in spec/slack_outgoing_spec.rb.
 
   describe "OpenAI" do
     def openai_hook(settings = { "api_key" => "sk-test-key" })
@@ -225,11 +124,5 @@ RSpec.describe Integrations::Native::SendService do
       expect(n::Apps.all.map(&:id)).to include("slack", "dialogflow", "openai", "linear", "webhook", "dyte", "captain")
       expect(n::Apps.find("dialogflow").hook_type).to eq(:inbox)
     end
-  end
-
-  it "never shows a token in an outcome's inspect" do
-    slack_answers(ok: false, error: "invalid_auth")
-    outcome = described_class.new(hook: slack_hook, message: agent_message).perform
-    expect(outcome.inspect).not_to include("xoxb")
   end
 end

@@ -9,7 +9,8 @@ RSpec.describe Integrations::Native::Slack::Event do
 
   it "returns the thread, text and user of a threaded message (the seed's IncomingMessageService)" do
     body = JSON.generate("type" => "event_callback", "event" => { "type" => "message", "channel" => "C1", "user" => "U2",
-                                                                  "text" => "On it! ✅", "ts" => "2.0", "thread_ts" => "1.0" })
+                                                                  "text" => "On it! ✅", "ts" => "2.0", "thread_ts" => "1.0",
+                                                                  "blocks" => [{ "type" => "rich_text", "elements" => [] }] })
     event = described_class.parse(body)
     expect(event).to be_thread_reply
     expect([event.thread_ts, event.text, event.user, event.channel, event.ts]).to eq(["1.0", "On it! ✅", "U2", "C1", "2.0"])
@@ -17,9 +18,9 @@ RSpec.describe Integrations::Native::Slack::Event do
 
   it "ignores everything else explicitly, with the reason, and never raises for a String" do
     {
-      '{"type":"event_callback","event":{"type":"message","text":"no thread"}}' => "not in a thread",
-      '{"type":"event_callback","event":{"type":"app_mention","thread_ts":"1"}}' => "app_mention",
-      '{"type":"event_callback","event":{"type":"message","bot_id":"B1","thread_ts":"1"}}' => "bot",
+      '{"type":"event_callback","event":{"type":"message","user":"U1","text":"no thread"}}' => "not in a thread",
+      '{"type":"event_callback","event":{"type":"app_mention","user":"U1","thread_ts":"1"}}' => "app_mention",
+      '{"type":"event_callback","event":{"type":"message","user":"U1","bot_id":"B1","thread_ts":"1"}}' => "bot",
       "not json" => "not a JSON object",
       "\xFF\xFE".b => "not a JSON object",
       "" => "not a JSON object",

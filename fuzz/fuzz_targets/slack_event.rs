@@ -3,5 +3,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = chatwoot_integrations::providers::slack_event::parse(data);
+    let _ = chatwoot_integrations::providers::slack::incoming::parse(data);
 });

@@ -145,13 +145,15 @@ subscriber = ActiveSupport::Notifications.subscribe(/\.integrations_native\z/) d
   seen << { "name" => event.name }.merge(event.payload.except(:exception_object).transform_keys(&:to_s))
 end
 
-# SendService with real records, and the Outcomes applied to them.
-outcome = N::SendService.new(hook: hook, message: reply).perform
+# SendService with real records, and the Outcomes applied to them. As Chatwoot's SendOnSlackService, the
+# customer's message starts the Slack thread (an agent's reply waits for one).
+waiting = N::SendService.new(hook: hook, message: reply).perform
+outcome = N::SendService.new(hook: hook, message: incoming).perform
 conversation.update!(identifier: outcome.identifier) if outcome.identifier?
-disable = N::SendService.new(hook: revoked, message: reply).perform
+disable = N::SendService.new(hook: revoked, message: incoming).perform
 revoked.disable if disable.disable_hook?
-after_disable = N::SendService.new(hook: revoked.reload, message: reply).perform
-OUT["send_service"] = { "kind" => outcome.kind, "identifier" => conversation.reload.identifier,
+after_disable = N::SendService.new(hook: revoked.reload, message: incoming).perform
+OUT["send_service"] = { "waiting" => waiting.kind, "kind" => outcome.kind, "identifier" => conversation.reload.identifier,
                         "disable" => [disable.kind, disable.reason], "revoked_status" => revoked.reload.status,
                         "after_disable" => [after_disable.kind, after_disable.reason] }
 

@@ -143,6 +143,48 @@ impl Transport {
             .await
     }
 
+    /// GETs `url` and reads at most `limit` bytes of the answer, all within `timeout` (Slack's file
+    /// downloads). No redirect is followed: the answer is the first response, so the caller's
+    /// headers (a provider's token) never travel to another origin.
+    pub async fn get(
+        &self,
+        url: &Url,
+        mut headers: HeaderMap,
+        limit: usize,
+        timeout: Duration,
+    ) -> std::result::Result<Reply, TransportError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        // The one guard, as for every POST (the connector checks the resolved addresses too).
+        self.guard
+            .admit(url)
+            .map_err(|refusal| TransportError::refused(&refusal, true))?;
+        if !headers.contains_key(USER_AGENT) {
+            headers.insert(USER_AGENT, self.user_agent.clone());
+        }
+        let request = request(Method::GET, url, headers, Bytes::new())?;
+        let response = match tokio::time::timeout_at(deadline, self.client.request(request)).await {
+            Ok(response) => response.map_err(|e| client_failure(&e))?,
+            Err(_) => {
+                return Err(TransportError::new(
+                    ErrorKind::Timeout,
+                    format!("timed out after {:.1}s", timeout.as_secs_f64()),
+                ))
+            }
+        };
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let body = read_at_most(response.into_body(), limit, deadline).await;
+        Ok(Reply {
+            status,
+            retry_after,
+            body,
+        })
+    }
+
     async fn post_with(
         &self,
         url: &Url,

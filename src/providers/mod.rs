@@ -8,7 +8,6 @@ pub mod openai;
 mod outcome;
 pub mod send_service;
 pub mod slack;
-pub mod slack_event;
 
 pub use outcome::{Outcome, OutcomeKind};
 

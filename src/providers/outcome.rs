@@ -39,6 +39,8 @@ pub struct Outcome {
     pub identifier: Option<String>,
     pub reason: Option<String>,
     pub retry_after: Option<Duration>,
+    /// The id to store on the message (Slack: `cw-origin-<ts>` as external_source_id_slack).
+    pub external_source_id: Option<String>,
 }
 
 impl Outcome {
@@ -50,6 +52,7 @@ impl Outcome {
             identifier: None,
             reason: None,
             retry_after: None,
+            external_source_id: None,
         }
     }
 

@@ -50,18 +50,21 @@ fn input_from(ruby: &Ruby, hash: RHash) -> RbResult<SendInput> {
         session_id: hash
             .lookup::<_, Option<String>>("session_id")?
             .unwrap_or_default(),
+        // Slack (issue 17)
+        slack: crate::slack::outgoing_fields(hash.lookup("slack")?)?,
     })
 }
 
-/// `[kind, content, replies, identifier, reason, retry_after]`
-fn outcome_tuple(ruby: &Ruby, o: Outcome) -> RbResult<RArray> {
-    let values: [Value; 6] = [
+/// `[kind, content, replies, identifier, reason, retry_after, external_source_id]`
+pub(crate) fn outcome_tuple(ruby: &Ruby, o: Outcome) -> RbResult<RArray> {
+    let values: [Value; 7] = [
         ruby.to_symbol(o.kind.as_str()).into_value_with(ruby),
         o.content.into_value_with(ruby),
         ruby.ary_from_vec(o.replies).into_value_with(ruby),
         o.identifier.into_value_with(ruby),
         o.reason.into_value_with(ruby),
         o.retry_after.map(|d| d.as_secs_f64()).into_value_with(ruby),
+        o.external_source_id.into_value_with(ruby),
     ];
     Ok(ruby.ary_new_from_values(&values))
 }

@@ -1,15 +1,120 @@
-//! `Integrations::Native::Slack`: the native half of `Slack::Event.parse`.
+//! `Integrations::Native::Slack`: the native halves of `Slack::Event.parse` and of the Slack calls
+//! the gem makes for incoming events (users.info, the unfurl), each with the GVL released; and the
+//! reading of SendService's Slack fields.
 
-use chatwoot_integrations::providers::slack_event::{self, SlackEvent};
-use magnus::{function, prelude::*, RHash, RModule, RString, Ruby};
+use chatwoot_integrations::dispatch;
+use chatwoot_integrations::providers::slack::incoming::{self, SlackEvent};
+use chatwoot_integrations::providers::slack::outgoing::SlackFields;
+use chatwoot_integrations::providers::slack::unfurl::{self, Card, Unfurl};
+use chatwoot_integrations::providers::slack::upload::{UploadFile, MAX_FILE_BYTES};
+use chatwoot_integrations::providers::slack::web_api::{self, Failure};
+use chatwoot_integrations::providers::Outcome;
+use chatwoot_integrations::secret::Secret;
+use magnus::{
+    function, prelude::*, Error, IntoValue, RArray, RHash, RModule, RString, Ruby, Value,
+};
 
-use crate::errors;
-use crate::helpers::{bytes::with_bytes, panic::guard, RbResult};
+use crate::errors::{self, to_ruby};
+use crate::helpers::{
+    bytes::{owned, with_bytes},
+    gvl,
+    panic::guard,
+    RbResult,
+};
+use crate::send_service::outcome_tuple;
 
-/// `_native_parse_event(body)` → `{ kind: :url_verification | :thread_reply | :ignored, … }`.
+/// SendService's `"slack"` Hash (String keys, built by Slack::OutgoingFields in Ruby).
+pub(crate) fn outgoing_fields(hash: Option<RHash>) -> RbResult<SlackFields> {
+    let Some(hash) = hash else {
+        return Ok(SlackFields::default());
+    };
+    let text = |key: &str| -> RbResult<String> {
+        Ok(hash.lookup::<_, Option<String>>(key)?.unwrap_or_default())
+    };
+    Ok(SlackFields {
+        message_type: text("message_type")?,
+        private: hash.lookup::<_, Option<bool>>("private")?.unwrap_or(false),
+        has_slack_id: hash
+            .lookup::<_, Option<bool>>("has_slack_id")?
+            .unwrap_or(false),
+        processed_content: hash.lookup("processed_content")?,
+        sender_type: hash.lookup("sender_type")?,
+        avatar_blob_key: hash.lookup("avatar_blob_key")?,
+        inbox_name: text("inbox_name")?,
+        inbox_type: text("inbox_type")?,
+        channel_type: text("channel_type")?,
+        conversation_type: hash.lookup("conversation_type")?,
+        email_subject: hash.lookup("email_subject")?,
+        account_id: text("account_id")?,
+        display_id: text("display_id")?,
+        frontend_url: text("frontend_url")?,
+        files: match hash.lookup::<_, Option<RArray>>("files")? {
+            Some(files) => upload_files(files)?,
+            None => Vec::new(),
+        },
+    })
+}
+
+/// Bytes read from an IO per `read` call: the file is read into Rust in these steps, never as one
+/// Ruby String.
+const CHUNK: usize = 256 * 1024;
+
+/// `[[name, content_type, source, size or nil], …]`: source is a String (its bytes) or an IO-like
+/// object answering `read(length, buffer)`, read in chunks through one buffer String.
+fn upload_files(files: RArray) -> RbResult<Vec<UploadFile>> {
+    let ruby = Ruby::get_with(files);
+    let mut out = Vec::with_capacity(files.len());
+    for entry in files.into_iter() {
+        let (name, content_type, source, size_hint): (String, String, Value, Option<u64>) =
+            magnus::TryConvert::try_convert(entry)?;
+        let too_large = || {
+            Error::new(
+                ruby.exception_arg_error(),
+                format!("attachment {name:?} is larger than {MAX_FILE_BYTES} bytes"),
+            )
+        };
+        let bytes = if let Some(string) = RString::from_value(source) {
+            if string.len() > MAX_FILE_BYTES {
+                return Err(too_large());
+            }
+            owned(string)
+        } else {
+            let buffer = ruby.str_buf_new(CHUNK);
+            // Sized once from the attachment's byte_size (or the IO's size): no regrowth copies,
+            // which with glibc's heap would stay in RSS.
+            let size: Option<usize> = match size_hint {
+                Some(size) => usize::try_from(size).ok(),
+                None if source.respond_to("size", false)? => {
+                    // An exception from #size propagates; a size that is no usize is just no hint.
+                    let size: Value = source.funcall("size", ())?;
+                    usize::try_convert(size).ok()
+                }
+                None => None,
+            };
+            let mut bytes = Vec::with_capacity(size.unwrap_or(CHUNK).min(MAX_FILE_BYTES + 1));
+            loop {
+                let read: Option<RString> = source.funcall("read", (CHUNK, buffer))?;
+                let Some(chunk) = read else { break };
+                with_bytes([chunk], |[chunk]| bytes.extend_from_slice(chunk));
+                if bytes.len() > MAX_FILE_BYTES {
+                    return Err(too_large());
+                }
+            }
+            bytes
+        };
+        out.push(UploadFile {
+            name,
+            content_type,
+            bytes: bytes.into(),
+        });
+    }
+    Ok(out)
+}
+
+/// `_native_parse_event(body)` → `{ kind: :url_verification | :thread_reply | :link_shared | :ignored, … }`.
 fn parse_event(ruby: &Ruby, body: RString) -> RbResult<RHash> {
     guard(ruby, || {
-        let event = with_bytes([body], |[body]| slack_event::parse(body));
+        let event = with_bytes([body], |[body]| incoming::parse(body));
         let hash = ruby.hash_new();
         let sym = |s: &str| ruby.to_symbol(s);
         match event {
@@ -17,19 +122,39 @@ fn parse_event(ruby: &Ruby, body: RString) -> RbResult<RHash> {
                 hash.aset(sym("kind"), sym("url_verification"))?;
                 hash.aset(sym("challenge"), challenge)?;
             }
-            SlackEvent::ThreadReply {
-                thread_ts,
-                text,
-                user,
-                channel,
-                ts,
-            } => {
+            SlackEvent::ThreadReply(reply) => {
                 hash.aset(sym("kind"), sym("thread_reply"))?;
-                hash.aset(sym("thread_ts"), thread_ts)?;
-                hash.aset(sym("text"), text)?;
-                hash.aset(sym("user"), user)?;
-                hash.aset(sym("channel"), channel)?;
-                hash.aset(sym("ts"), ts)?;
+                hash.aset(sym("thread_ts"), reply.thread_ts)?;
+                hash.aset(sym("ts"), reply.ts)?;
+                hash.aset(sym("user"), reply.user)?;
+                hash.aset(sym("channel"), reply.channel)?;
+                hash.aset(sym("text"), reply.text)?;
+                hash.aset(sym("content"), reply.content)?;
+                hash.aset(sym("private"), reply.private)?;
+                let files = ruby.ary_new_capa(reply.files.len());
+                for file in reply.files {
+                    let file_type = file.file_type.map(&sym);
+                    files.push((
+                        file.url_private,
+                        file.name,
+                        file.mimetype,
+                        file_type,
+                        file.size,
+                    ))?;
+                }
+                hash.aset(sym("files"), files)?;
+            }
+            SlackEvent::LinkShared(shared) => {
+                hash.aset(sym("kind"), sym("link_shared"))?;
+                hash.aset(sym("channel"), shared.channel)?;
+                hash.aset(sym("unfurl_id"), shared.unfurl_id)?;
+                hash.aset(sym("source"), shared.source)?;
+                hash.aset(sym("ts"), shared.message_ts)?;
+                let links = ruby.ary_new_capa(shared.links.len());
+                for link in shared.links {
+                    links.push((link.url, link.account_id, link.display_id))?;
+                }
+                hash.aset(sym("links"), links)?;
             }
             SlackEvent::Ignored { reason } => {
                 hash.aset(sym("kind"), sym("ignored"))?;
@@ -40,8 +165,153 @@ fn parse_event(ruby: &Ruby, body: RString) -> RbResult<RHash> {
     })
 }
 
+fn outcome_or_nil(ruby: &Ruby, outcome: Option<Outcome>) -> RbResult<Value> {
+    match outcome {
+        Some(o) => Ok(outcome_tuple(ruby, o)?.as_value()),
+        None => Ok(ruby.qnil().as_value()),
+    }
+}
+
+/// `_native_user_email(base_url, token, user)` → `[email or nil, outcome tuple or nil]`: the
+/// outcome is `:disable_hook` for missing_scope (Chatwoot disables the hook then) or `:retry`;
+/// other Slack errors raise DeliveryError.
+fn user_email(ruby: &Ruby, base_url: String, token: RString, user: String) -> RbResult<RArray> {
+    guard(ruby, || {
+        let token = Secret::new(owned(token));
+        let engine = dispatch::engine().map_err(|e| to_ruby(ruby, e))?;
+        let timeout = engine.config.timeout;
+        let call_engine = engine.clone();
+        let call = async move {
+            incoming::user_email(&call_engine, &base_url, &token, &user, timeout).await
+        };
+        let (email, outcome) = match gvl::block_on(ruby, &engine, call)? {
+            Ok(email) => (email, None),
+            Err(Failure::Slack(code)) if code == "user_not_found" => (None, None),
+            Err(failure) => (
+                None,
+                Some(
+                    failure
+                        .into_outcome(&["missing_scope"])
+                        .map_err(|e| to_ruby(ruby, e))?,
+                ),
+            ),
+        };
+        let outcome = outcome_or_nil(ruby, outcome)?;
+        Ok(ruby.ary_new_from_values(&[email.into_value_with(ruby), outcome]))
+    })
+}
+
+/// `_native_download(url, token, size)` → `[bytes or nil, outcome tuple or nil]`: a file a
+/// thread reply shares, fetched with the bot token (`size`, when Slack gave it, must match). The
+/// outcome is `:disable_hook` for missing_scope or `:retry`; other failures raise DeliveryError.
+fn download(ruby: &Ruby, url: String, token: RString, size: Option<u64>) -> RbResult<RArray> {
+    guard(ruby, || {
+        let token = Secret::new(owned(token));
+        let engine = dispatch::engine().map_err(|e| to_ruby(ruby, e))?;
+        let timeout = engine.config.timeout;
+        let call_engine = engine.clone();
+        let expected = size.and_then(|s| usize::try_from(s).ok());
+        let call = async move {
+            web_api::download(
+                &call_engine,
+                &url,
+                &token,
+                expected,
+                MAX_FILE_BYTES,
+                timeout,
+            )
+            .await
+        };
+        let (bytes, outcome) = match gvl::block_on(ruby, &engine, call)? {
+            Ok(bytes) => (Some(ruby.str_from_slice(&bytes)), None),
+            Err(failure) => (
+                None,
+                Some(
+                    failure
+                        .into_outcome(&["missing_scope"])
+                        .map_err(|e| to_ruby(ruby, e))?,
+                ),
+            ),
+        };
+        let outcome = outcome_or_nil(ruby, outcome)?;
+        Ok(ruby.ary_new_from_values(&[bytes.into_value_with(ruby), outcome]))
+    })
+}
+
+/// `_native_unfurl(base_url, token, channel, unfurl_id, source, cards)` with cards
+/// `[[url, name, email, phone_number, company_name, inbox_name, inbox_type], …]` → an outcome tuple.
+fn unfurl_links(
+    ruby: &Ruby,
+    args: (
+        String,
+        RString,
+        String,
+        Option<String>,
+        Option<String>,
+        RArray,
+    ),
+) -> RbResult<RArray> {
+    let (base_url, token, channel, unfurl_id, source, cards) = args;
+    guard(ruby, || {
+        let mut parsed = Vec::with_capacity(cards.len());
+        for row in cards.into_iter() {
+            let row: Vec<Option<String>> = Vec::try_convert(row)?;
+            let [Some(url), name, email, phone_number, company_name, inbox_name, inbox_type] =
+                <[Option<String>; 7]>::try_from(row).map_err(|_| {
+                    Error::new(
+                        ruby.exception_arg_error(),
+                        "each card is [url, name, email, phone_number, company_name, inbox_name, inbox_type]",
+                    )
+                })?
+            else {
+                return Err(Error::new(ruby.exception_arg_error(), "a card has no url"));
+            };
+            parsed.push((
+                url,
+                Card {
+                    name,
+                    email,
+                    phone_number,
+                    company_name,
+                    inbox_name,
+                    inbox_type,
+                },
+            ));
+        }
+        let job = Unfurl {
+            base_url,
+            token: Secret::new(owned(token)),
+            channel,
+            unfurl_id,
+            source,
+            cards: parsed,
+        };
+        let engine = dispatch::engine().map_err(|e| to_ruby(ruby, e))?;
+        let timeout = engine.config.timeout;
+        let call_engine = engine.clone();
+        let call = async move { unfurl::perform(&call_engine, job, timeout).await };
+        let outcome = gvl::block_on(ruby, &engine, call)?.map_err(|e| to_ruby(ruby, e))?;
+        outcome_tuple(ruby, outcome)
+    })
+}
+
+fn unfurl_entry(
+    ruby: &Ruby,
+    base_url: String,
+    token: RString,
+    channel: String,
+    unfurl_id: Option<String>,
+    source: Option<String>,
+    cards: RArray,
+) -> RbResult<RArray> {
+    unfurl_links(ruby, (base_url, token, channel, unfurl_id, source, cards))
+}
+
 pub fn init(ruby: &Ruby) -> RbResult<()> {
     let module: RModule = errors::native_module(ruby)?.define_module("Slack")?;
     module.define_singleton_method("_native_parse_event", function!(parse_event, 1))?;
+    module.define_singleton_method("_native_user_email", function!(user_email, 3))?;
+    module.define_singleton_method("_native_unfurl", function!(unfurl_entry, 6))?;
+    module.define_singleton_method("_native_download", function!(download, 3))?;
     Ok(())
 }

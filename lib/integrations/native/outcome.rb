@@ -28,6 +28,9 @@ module Integrations
       attr_reader :reason
       # @return [Numeric, nil] seconds to wait before retrying (`:retry`); nil: the caller's back-off
       attr_reader :retry_after
+      # @return [String, nil] the Slack message's `cw-origin-<ts>` id for Chatwoot's
+      #   `message.update!(external_source_id_slack: o.external_source_id)` (Slack; nil otherwise)
+      attr_reader :external_source_id
 
       # @param kind [Symbol] one of {KINDS}
       # @param content [String, nil]
@@ -35,8 +38,10 @@ module Integrations
       # @param identifier [String, nil]
       # @param reason [String, nil]
       # @param retry_after [Numeric, nil]
+      # @param external_source_id [String, nil]
       # @raise [ArgumentError] when kind is not one of {KINDS}
-      def initialize(kind:, content: nil, replies: [], identifier: nil, reason: nil, retry_after: nil)
+      def initialize(kind:, content: nil, replies: [], identifier: nil, reason: nil, retry_after: nil,
+                     external_source_id: nil)
         raise ArgumentError, "kind must be one of #{KINDS.inspect}" unless KINDS.include?(kind)
 
         @kind = kind
@@ -45,14 +50,16 @@ module Integrations
         @identifier = identifier
         @reason = reason
         @retry_after = retry_after
+        @external_source_id = external_source_id
         freeze
       end
 
       # The outcome the native call answered, as its positional fields.
       # @api private
       # @return [Outcome]
-      def self.from_native((kind, content, replies, identifier, reason, retry_after))
-        new(kind: kind, content: content, replies: replies, identifier: identifier, reason: reason, retry_after: retry_after)
+      def self.from_native((kind, content, replies, identifier, reason, retry_after, external_source_id))
+        new(kind: kind, content: content, replies: replies, identifier: identifier, reason: reason, retry_after: retry_after,
+            external_source_id: external_source_id)
       end
 
       # An outcome that asks Chatwoot to do nothing.
@@ -67,7 +74,8 @@ module Integrations
       # Never shows a token: outcomes carry none.
       # @return [String]
       def inspect
-        parts = { content: content, identifier: identifier, reason: reason, retry_after: retry_after }.compact
+        parts = { content: content, identifier: identifier, reason: reason, retry_after: retry_after,
+                  external_source_id: external_source_id }.compact
         "#<#{self.class.name} #{kind}#{parts.map { |k, v| " #{k}=#{v.inspect}" }.join}>"
       end
       alias to_s inspect

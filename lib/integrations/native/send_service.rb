@@ -81,6 +81,8 @@ module Integrations
           "base_url" => base_url(app_id),
           "token_url" => Native.config.google_token_url,
           "session_id" => app_id == "dialogflow" ? session_id : nil,
+          # Slack (issue 17): the message, conversation and inbox fields of Chatwoot's post.
+          "slack" => app_id == "slack" ? Slack.outgoing_fields(@message) : nil,
         }
       end
 
