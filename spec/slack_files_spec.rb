@@ -45,8 +45,8 @@ RSpec.describe "Slack files" do
 
   describe "upload (outgoing attachments)" do
     it "uploads several files after the first post and shares them in the thread it started" do
-      png = "\x89PNG#{'x' * 3000}".b
-      pdf = "%PDF-#{'y' * 70_000}".b
+      png = "\x89PNG#{"x" * 3000}".b
+      pdf = "%PDF-#{"y" * 70_000}".b
       text = "plain notes\n" * 10
       attachments = [SlackModels::Attachment.new(SlackModels::StoredFile.new("shot.png", "image/png", png)),
                      SlackModels::IoAttachment.new("report.pdf", "application/pdf", StringIO.new(pdf)),

@@ -21,8 +21,8 @@ RSpec.describe "Slack incoming (Events API)" do
       users: { "agent.ann@example.com" => "user-ann" },
       hook: { status: "enabled", account_id: 3, token: FakeSlack::TOKEN, channel: FakeSlack::CHANNEL },
       cards: {
-        ["3", "42"] => { name: "Ann Lee", email: "ann@example.com", phone_number: nil, company_name: "Acme",
-                         inbox_name: "Website Support", inbox_type: "Website" },
+        %w[3 42] => { name: "Ann Lee", email: "ann@example.com", phone_number: nil, company_name: "Acme",
+                      inbox_name: "Website Support", inbox_type: "Website" },
       },
     }
   end
@@ -75,7 +75,7 @@ RSpec.describe "Slack incoming (Events API)" do
   def deliver(payload, secret: signing_secret)
     body = JSON.generate(payload)
     ts = Time.now.to_i.to_s
-    signature = "v0=#{OpenSSL::HMAC.hexdigest('SHA256', secret, "v0:#{ts}:#{body}")}"
+    signature = "v0=#{OpenSSL::HMAC.hexdigest("SHA256", secret, "v0:#{ts}:#{body}")}"
     post "/api/v1/integrations/webhooks", body, "CONTENT_TYPE" => "application/json", "HTTP_X_SLACK_REQUEST_TIMESTAMP" => ts,
                                                 "HTTP_X_SLACK_SIGNATURE" => signature
     last_response
@@ -198,7 +198,7 @@ RSpec.describe "Slack incoming (Events API)" do
       response = deliver(shared(url, other_account))
       expect(response.body).to eq("null")
       expect(store[:unfurl]).to be_noop
-      members, unfurl = fake.received.map { |r| [r.path, r] }.to_h.values_at("/api/conversations.members", "/api/chat.unfurl")
+      members, unfurl = fake.received.to_h { |r| [r.path, r] }.values_at("/api/conversations.members", "/api/chat.unfurl")
       expect(FakeSlack.form(members)).to eq("channel" => "C0123")
       form = FakeSlack.form(unfurl)
       expect(unfurl.header("authorization")).to eq("Bearer #{FakeSlack::TOKEN}")
@@ -218,7 +218,7 @@ RSpec.describe "Slack incoming (Events API)" do
             { "type" => "button", "text" => { "type" => "plain_text", "text" => "Open conversation", "emoji" => true },
               "url" => url, "action_id" => "button-action" },
           ] },
-        ] },
+        ] }
       )
     end
 

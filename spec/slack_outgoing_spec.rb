@@ -64,7 +64,7 @@ RSpec.describe "Slack outgoing (SendService, app slack)" do
                   "to view the conversation.\n\nMy card was charged twice",
         "username" => "Ann Lee (Contact)",
         "icon_url" => "https://chat.example.com/slack_uploads?blob_key=blob123&sender_type=contact",
-        "unfurl_links" => false,
+        "unfurl_links" => false
       )
       expect(outcome).to be_identifier
       expect(outcome.identifier).to match(/\A1764367600\.\d{6}\z/)

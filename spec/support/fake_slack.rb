@@ -17,8 +17,8 @@ class FakeSlack
   USERS = { "U2" => "agent.ann@example.com", "U3" => nil }.freeze
   # url_private downloads: path => [content type, bytes].
   FILES = {
-    "/files-pri/T1-F1/photo.png" => ["image/png", "\x89PNG\r\n\x1A\n#{'p' * 64}".b],
-    "/files-pri/T1-F2/report.pdf" => ["application/pdf", "%PDF-1.7 #{'d' * 100}".b],
+    "/files-pri/T1-F1/photo.png" => ["image/png", "\x89PNG\r\n\x1A\n#{"p" * 64}".b],
+    "/files-pri/T1-F2/report.pdf" => ["application/pdf", "%PDF-1.7 #{"d" * 100}".b],
   }.freeze
 
   def initialize
@@ -148,7 +148,7 @@ class FakeSlack
       return slack(ok: false, error: "invalid_arguments") if form["filename"].to_s.empty? || form["length"].to_s !~ /\A\d+\z/
 
       id = "F#{index + 1000}"
-      slack(ok: true, upload_url: "http://#{request.header('host')}/upload/#{id}?length=#{form['length']}", file_id: id)
+      slack(ok: true, upload_url: "http://#{request.header("host")}/upload/#{id}?length=#{form["length"]}", file_id: id)
     end
 
     # The upload URL takes the raw bytes (or a multipart form with them), no token. The recorded

@@ -33,7 +33,7 @@ module Integrations
           event.files.each do |shared|
             break if outcome
 
-            bytes, outcome = _native_download(shared.url, token, shared.size)
+            bytes, outcome = _native_download(shared.url, token, shared.byte_size)
             files << DownloadedFile.new(shared.url, shared.name, shared.mimetype, shared.file_type, bytes) if bytes
           end
           Reply.new(conversation_identifier: event.thread_ts, duplicate_key: event.ts, message_params: event.message_params,

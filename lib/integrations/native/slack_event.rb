@@ -4,8 +4,8 @@ module Integrations
   module Native
     module Slack
       # A file shared in a thread reply: Slack's url_private, name and mimetype, the attachment
-      # file_type Chatwoot gives it (:image, :file, or nil for the model's default) and Slack's size.
-      SharedFile = Struct.new(:url, :name, :mimetype, :file_type, :size)
+      # file_type Chatwoot gives it (:image, :file, or nil for the model's default) and Slack's size in bytes.
+      SharedFile = Struct.new(:url, :name, :mimetype, :file_type, :byte_size)
 
       # A link shared in Slack, with the account and conversation display ids a Chatwoot
       # conversation URL carries (nil when the URL has none).

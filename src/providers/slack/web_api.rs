@@ -109,7 +109,10 @@ pub fn transport_failure(failure: ProviderFailure) -> Failure {
             retry_after: None,
         }
     } else {
-        Failure::Other(Error::Configuration(format!("slack: {}", failure.message())))
+        Failure::Other(Error::Configuration(format!(
+            "slack: {}",
+            failure.message()
+        )))
     }
 }
 
