@@ -162,27 +162,13 @@ impl Transport {
             headers.insert(USER_AGENT, self.user_agent.clone());
         }
         let request = request(Method::GET, url, headers, Bytes::new())?;
-        let response = match tokio::time::timeout_at(deadline, self.client.request(request)).await {
-            Ok(response) => response.map_err(|e| client_failure(&e))?,
-            Err(_) => {
-                return Err(TransportError::new(
-                    ErrorKind::Timeout,
-                    format!("timed out after {:.1}s", timeout.as_secs_f64()),
-                ))
-            }
+        let sent = async {
+            self.client
+                .request(request)
+                .await
+                .map_err(|e| client_failure(&e))
         };
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, SystemTime::now()));
-        let body = read_at_most(response.into_body(), limit, deadline).await;
-        Ok(Reply {
-            status,
-            retry_after,
-            body,
-        })
+        reply_within(sent, deadline, timeout, limit).await
     }
 
     async fn post_with(
@@ -196,27 +182,7 @@ impl Transport {
     ) -> std::result::Result<Reply, TransportError> {
         let deadline = tokio::time::Instant::now() + timeout;
         let sent = self.send(url, headers, hops, body);
-        let response = match tokio::time::timeout_at(deadline, sent).await {
-            Ok(response) => response?,
-            Err(_) => {
-                return Err(TransportError::new(
-                    ErrorKind::Timeout,
-                    format!("timed out after {:.1}s", timeout.as_secs_f64()),
-                ))
-            }
-        };
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, SystemTime::now()));
-        let body = read_at_most(response.into_body(), limit, deadline).await;
-        Ok(Reply {
-            status,
-            retry_after,
-            body,
-        })
+        reply_within(sent, deadline, timeout, limit).await
     }
 
     /// Sends the request, following redirects when configured: 307/308 repeat the POST, 301/302/303
@@ -321,6 +287,39 @@ fn own_headers(headers: &HeaderMap) -> HeaderMap {
         }
     }
     own
+}
+
+/// Waits for the response until `deadline` (`timeout` names it in the error), then reads at most
+/// `limit` bytes of its body by the same deadline: one answer for every method.
+async fn reply_within(
+    sent: impl std::future::Future<
+        Output = std::result::Result<http::Response<Incoming>, TransportError>,
+    >,
+    deadline: tokio::time::Instant,
+    timeout: Duration,
+    limit: usize,
+) -> std::result::Result<Reply, TransportError> {
+    let response = match tokio::time::timeout_at(deadline, sent).await {
+        Ok(response) => response?,
+        Err(_) => {
+            return Err(TransportError::new(
+                ErrorKind::Timeout,
+                format!("timed out after {:.1}s", timeout.as_secs_f64()),
+            ))
+        }
+    };
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, SystemTime::now()));
+    let body = read_at_most(response.into_body(), limit, deadline).await;
+    Ok(Reply {
+        status,
+        retry_after,
+        body,
+    })
 }
 
 /// The request for one hop. User info in the URL becomes Basic auth (unless an Authorization header
