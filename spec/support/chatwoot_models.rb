@@ -8,7 +8,7 @@ module FakeChatwoot
   Hook = Struct.new(:app_id, :active, :settings, :access_token, :reference_id, keyword_init: true) do
     def active? = active
   end
-  Message = Struct.new(:content, :message_type, :sender, :conversation, keyword_init: true) do
+  Message = Struct.new(:content, :message_type, :sender, :conversation, :private, keyword_init: true) do
     def incoming? = message_type == :incoming
     def outgoing? = message_type == :outgoing
   end

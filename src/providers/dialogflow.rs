@@ -10,8 +10,8 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::Outcome;
-use crate::dispatch::{provider_post, Engine, ProviderFailure, ProviderReply};
+use super::{from_failure, Outcome};
+use crate::dispatch::{provider_post, Engine, ProviderReply};
 use crate::secret::Secret;
 use crate::sync::lock;
 use crate::{Error, Result};
@@ -112,29 +112,25 @@ fn remember(key: TokenKey, token: Secret, expires_in: Duration) {
         .insert(key, (token, until));
 }
 
-/// Why a call did not give an answer we can read: an Outcome to return, or an error.
-enum Stop {
+/// Why no access token came back: an Outcome the call ends with (retry, disable the hook), or an
+/// error.
+enum NoToken {
     Outcome(Outcome),
     Error(Error),
 }
 
-impl From<Error> for Stop {
+impl From<Error> for NoToken {
     fn from(e: Error) -> Self {
-        Stop::Error(e)
+        NoToken::Error(e)
     }
 }
 
-fn transport(stage: &str, failure: ProviderFailure) -> Stop {
-    if failure.retryable {
-        Stop::Outcome(Outcome::retry(
-            format!("dialogflow {stage}: {}", failure.message),
-            None,
-        ))
-    } else {
-        Stop::Error(Error::Configuration(format!(
-            "dialogflow {stage}: {}",
-            failure.message
-        )))
+impl From<crate::Result<Outcome>> for NoToken {
+    fn from(result: crate::Result<Outcome>) -> Self {
+        match result {
+            Ok(outcome) => NoToken::Outcome(outcome),
+            Err(error) => NoToken::Error(error),
+        }
     }
 }
 
@@ -144,7 +140,7 @@ async fn access_token(
     account: &ServiceAccount,
     token_url: &str,
     timeout: Duration,
-) -> std::result::Result<Secret, Stop> {
+) -> std::result::Result<Secret, NoToken> {
     let key = (account.client_email.clone(), token_url.to_string());
     if let Some(token) = cached(&key) {
         return Ok(token);
@@ -161,7 +157,7 @@ async fn access_token(
         timeout,
     )
     .await
-    .map_err(|f| transport("token", f))?;
+    .map_err(|f| NoToken::from(from_failure("dialogflow token", f)))?;
     #[derive(Deserialize)]
     struct TokenAnswer {
         access_token: String,
@@ -169,15 +165,19 @@ async fn access_token(
     }
     match reply.status {
         200..=299 => {}
-        400 | 401 | 403 => return Err(Stop::Outcome(Outcome::disable_hook("invalid_credentials"))),
+        400 | 401 | 403 => {
+            return Err(NoToken::Outcome(Outcome::disable_hook(
+                "invalid_credentials",
+            )))
+        }
         429 | 500..=599 => {
-            return Err(Stop::Outcome(Outcome::retry(
+            return Err(NoToken::Outcome(Outcome::retry(
                 format!("dialogflow token: HTTP {}", reply.status),
                 reply.retry_after,
             )))
         }
         status => {
-            return Err(Stop::Error(Error::Delivery(format!(
+            return Err(NoToken::Error(Error::Delivery(format!(
                 "dialogflow token: HTTP {status}"
             ))))
         }
@@ -361,8 +361,8 @@ pub async fn perform(engine: &Engine, call: DialogflowCall, timeout: Duration) -
     )?;
     let token = match access_token(engine, &call.account, &call.token_url, timeout).await {
         Ok(token) => token,
-        Err(Stop::Outcome(outcome)) => return Ok(outcome),
-        Err(Stop::Error(error)) => return Err(error),
+        Err(NoToken::Outcome(outcome)) => return Ok(outcome),
+        Err(NoToken::Error(error)) => return Err(error),
     };
     let body = detect_intent_body(&call.text, &call.language);
     match provider_post(
@@ -376,10 +376,7 @@ pub async fn perform(engine: &Engine, call: DialogflowCall, timeout: Duration) -
     .await
     {
         Ok(reply) => interpret(&reply),
-        Err(f) => match transport("detectIntent", f) {
-            Stop::Outcome(outcome) => Ok(outcome),
-            Stop::Error(error) => Err(error),
-        },
+        Err(failure) => from_failure("dialogflow detectIntent", failure),
     }
 }
 

@@ -2,13 +2,14 @@
 
 pub mod dialogflow;
 pub mod linear;
+pub mod messages;
 pub mod openai;
 mod outcome;
 pub mod send_service;
 pub mod slack;
 pub mod slack_event;
 
-pub use outcome::{Outcome, OutcomeKind};
+pub use outcome::{from_failure, Outcome, OutcomeKind};
 
 /// A provider's answer as the unit tests build it: a status and a body (a JSON `Value` or text).
 #[cfg(test)]

@@ -2,12 +2,14 @@
 
 use serde_json::{json, Value};
 
+use super::messages::{last_chat, ChatMessage};
 use super::Outcome;
 use crate::dispatch::ProviderReply;
 use crate::{Error, Result};
 
 pub const DEFAULT_MODEL: &str = "gpt-4";
-/// How much of the conversation is sent: the last messages, oldest first.
+/// How much of the conversation the auto-reply sends: the last chat messages (no private notes,
+/// no activity), oldest first.
 pub const HISTORY: usize = 10;
 
 /// The system prompt: the hook's own, or Chatwoot's default naming the account.
@@ -18,13 +20,13 @@ pub fn system_prompt(custom: Option<&str>, account_name: &str) -> String {
     }
 }
 
-/// The request body: the system prompt, then the history (`true` = an incoming message, the user).
-pub fn chat_body(model: &str, system: &str, history: &[(bool, String)]) -> Vec<u8> {
-    let start = history.len().saturating_sub(HISTORY);
+/// The request body: the system prompt, then the last [`HISTORY`] chat messages (the customer's
+/// are the user's turns; agents' and templates are the assistant's).
+pub fn chat_body(model: &str, system: &str, history: &[ChatMessage]) -> Vec<u8> {
     let mut messages = vec![json!({ "role": "system", "content": system })];
-    messages.extend(
-        history[start..].iter().map(|(incoming, content)| json!({ "role": if *incoming { "user" } else { "assistant" }, "content": content })),
-    );
+    messages.extend(last_chat(history, HISTORY).into_iter().map(|m| {
+        json!({ "role": if m.incoming() { "user" } else { "assistant" }, "content": m.content })
+    }));
     json!({ "model": model, "messages": messages, "max_tokens": 500, "temperature": 0.7 })
         .to_string()
         .into_bytes()
@@ -84,6 +86,7 @@ pub fn interpret(reply: &ProviderReply) -> Result<Outcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::providers::messages::MessageType;
     use crate::providers::test_reply as reply;
     use crate::providers::OutcomeKind;
 
@@ -94,7 +97,17 @@ mod tests {
             "You are a helpful customer support assistant for Acme."
         );
         assert_eq!(system_prompt(Some("Be brief."), "Acme"), "Be brief.");
-        let history: Vec<(bool, String)> = (0..12).map(|i| (i % 2 == 0, format!("m{i}"))).collect();
+        let history: Vec<ChatMessage> = (0..12)
+            .map(|i| ChatMessage {
+                message_type: if i % 2 == 0 {
+                    MessageType::Incoming
+                } else {
+                    MessageType::Outgoing
+                },
+                private: false,
+                content: format!("m{i}"),
+            })
+            .collect();
         let body: Value = serde_json::from_slice(&chat_body("gpt-4o", "sys", &history)).unwrap();
         let messages = body["messages"].as_array().unwrap();
         assert_eq!(messages.len(), 11);

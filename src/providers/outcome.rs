@@ -2,6 +2,9 @@
 
 use std::time::Duration;
 
+use crate::dispatch::ProviderFailure;
+use crate::Error;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutcomeKind {
     /// Create a reply message with `content` (and `replies`).
@@ -92,5 +95,16 @@ impl Outcome {
             retry_after,
             ..Outcome::of(OutcomeKind::Retry)
         }
+    }
+}
+
+/// A provider call that got no HTTP answer, for every app the same way: a failure a later try may
+/// cure (timeout, refused connection, shutting down) is an Outcome to retry; any other (a URL the
+/// guard refuses, a token that cannot be a header) is the hook's configuration.
+pub fn from_failure(what: &str, failure: ProviderFailure) -> crate::Result<Outcome> {
+    if failure.retryable {
+        Ok(Outcome::retry(format!("{what}: {}", failure.message), None))
+    } else {
+        Err(Error::Configuration(format!("{what}: {}", failure.message)))
     }
 }

@@ -1,9 +1,12 @@
 //! Ruby binding for the `chatwoot_integrations` core crate: conversion, GVL handling and error
 //! mapping only. Each Ruby class or module has one module here with its own `init`.
 
+mod apps;
 mod dispatch;
 mod errors;
 mod helpers;
+mod json_values;
+mod linear;
 mod payload;
 mod send_service;
 mod signature;
@@ -26,5 +29,7 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     slack::init(ruby)?;
     payload::init(ruby)?;
     send_service::init(ruby)?;
+    apps::init(ruby)?;
+    linear::init(ruby)?;
     Ok(())
 }

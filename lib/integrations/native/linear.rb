@@ -1,7 +1,5 @@
 # frozen_string_literal: true
 
-require "json"
-
 module Integrations
   module Native
     # A thin client for Linear's GraphQL API with the integration's OAuth token (hook.access_token).
@@ -49,9 +47,9 @@ module Integrations
         GRAPHQL
       end
 
-      # Any GraphQL query or mutation; returns the answer's data.
+      # Any GraphQL query or mutation; returns the answer's data (Hashes with String keys).
       def query(graphql, **variables)
-        JSON.parse(self.class._native_graphql(@api_url, @token, graphql, Payload.dump(variables)))
+        self.class._native_graphql(@api_url, @token, graphql, variables)
       end
 
       # Never the token; the URL as Native.redact_url shows it.

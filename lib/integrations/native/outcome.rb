@@ -26,8 +26,9 @@ module Integrations
         freeze
       end
 
-      def self.from_native((kind, content, replies, identifier, reason, retry_after))
-        new(kind: kind, content: content, replies: replies, identifier: identifier, reason: reason, retry_after: retry_after)
+      # From the native side's Hash of named fields.
+      def self.from_native(fields)
+        new(**fields)
       end
 
       def self.noop(reason)
