@@ -30,6 +30,8 @@ pub struct ChatMessage {
     pub message_type: MessageType,
     pub private: bool,
     pub content: String,
+    /// The sender's name (a transcript shows it); empty when there is none.
+    pub sender_name: String,
 }
 
 impl ChatMessage {
@@ -65,6 +67,7 @@ mod tests {
             message_type,
             private,
             content: content.into(),
+            sender_name: String::new(),
         }
     }
 

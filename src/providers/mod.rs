@@ -4,6 +4,7 @@ pub mod dialogflow;
 pub mod linear;
 pub mod messages;
 pub mod openai;
+pub mod openai_editor;
 mod outcome;
 pub mod send_service;
 pub mod slack;

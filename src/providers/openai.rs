@@ -106,6 +106,7 @@ mod tests {
                 },
                 private: false,
                 content: format!("m{i}"),
+                sender_name: String::new(),
             })
             .collect();
         let body: Value = serde_json::from_slice(&chat_body("gpt-4o", "sys", &history)).unwrap();

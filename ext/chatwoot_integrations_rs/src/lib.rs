@@ -7,6 +7,7 @@ mod errors;
 mod helpers;
 mod json_values;
 mod linear;
+mod openai;
 mod payload;
 mod send_service;
 mod signature;
@@ -31,5 +32,6 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     send_service::init(ruby)?;
     apps::init(ruby)?;
     linear::init(ruby)?;
+    openai::init(ruby)?;
     Ok(())
 }

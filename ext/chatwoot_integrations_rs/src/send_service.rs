@@ -16,14 +16,15 @@ use crate::errors::{self, to_ruby};
 use crate::helpers::{bytes::owned, gvl, panic::guard, RbResult};
 use crate::payload::value::to_value;
 
-/// The conversation's messages as the face reads them: `[[message_type, private, content], …]`.
-fn history_from(ruby: &Ruby, rows: Option<RArray>) -> RbResult<Vec<ChatMessage>> {
+/// The conversation's messages as the face reads them:
+/// `[[message_type, private, content, sender_name], …]`.
+pub fn history_from(ruby: &Ruby, rows: Option<RArray>) -> RbResult<Vec<ChatMessage>> {
     let Some(rows) = rows else {
         return Ok(Vec::new());
     };
     let mut history = Vec::with_capacity(rows.len());
     for row in rows.into_iter() {
-        let (kind, private, content): (String, bool, String) =
+        let (kind, private, content, sender_name): (String, bool, String, Option<String>) =
             magnus::TryConvert::try_convert(row)?;
         let Some(message_type) = MessageType::parse(&kind) else {
             return Err(Error::new(
@@ -35,6 +36,7 @@ fn history_from(ruby: &Ruby, rows: Option<RArray>) -> RbResult<Vec<ChatMessage>>
             message_type,
             private,
             content,
+            sender_name: sender_name.unwrap_or_default(),
         });
     }
     Ok(history)

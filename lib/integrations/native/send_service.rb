@@ -28,6 +28,13 @@ module Integrations
         Instrumentation.provider(@hook) { Outcome.from_native(SendServiceNative._native_perform(input)) }
       end
 
+      # A message as the native side reads it: [message_type, private, content, sender name].
+      def self.message_row(message)
+        sender = message.respond_to?(:sender) ? message.sender : nil
+        [message.message_type.to_s, message.respond_to?(:private) && message.private ? true : false,
+         message.content.to_s, sender.respond_to?(:name) ? sender.name&.to_s : nil]
+      end
+
       # The app only: the hook holds settings and an access token, and Ruby builds NoMethodError's
       # message (and pp its output) from this.
       def inspect
@@ -100,7 +107,7 @@ module Integrations
         return [] unless messages
 
         rows = messages.respond_to?(:chat) ? messages.chat.last(SendServiceNative::HISTORY) : messages.to_a
-        rows.map { |m| [m.message_type.to_s, m.respond_to?(:private) && m.private ? true : false, m.content.to_s] }
+        rows.map { |m| SendService.message_row(m) }
       end
 
       def base_url(app_id, config)
