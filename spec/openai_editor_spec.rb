@@ -139,4 +139,15 @@ RSpec.describe "Integrations::Native::OpenAI.process_event" do
   ensure
     silent&.stop
   end
+
+  it "checks a key on save with GET /v1/models: invalid only on 401, an unreachable OpenAI counts as valid" do
+    expect(n::OpenAI.valid_key?("sk-test-key")).to be(true)
+    expect(n::OpenAI.valid_key?("sk-wrong")).to be(false)
+    expect(openai.received.map { |r| [r.method, r.path, r.header("authorization")] })
+      .to eq([["GET", "/v1/models", "Bearer sk-test-key"], ["GET", "/v1/models", "Bearer sk-wrong"]])
+    openai.respond { |_| raise "not used" }
+    n.configure { |c| c.openai_api_url = closed_port_url }
+    expect(n::OpenAI.valid_key?("sk-test-key")).to be(true)
+    expect { n::OpenAI.valid_key?(nil) }.to raise_error(TypeError, /api_key/)
+  end
 end

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use http::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use url::Url;
 
 use super::engine::Engine;
 use super::urls::{check_literal_host, parse_endpoint_url};
@@ -32,6 +33,55 @@ pub async fn post(
     body: Vec<u8>,
     timeout: Duration,
 ) -> Result<ProviderReply, ProviderFailure> {
+    let (url, mut headers) = target(engine, url, bearer)?;
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    let Ok(_permit) = engine.permits.acquire().await else {
+        return Err(shutting_down());
+    };
+    engine
+        .transport()
+        .post(&url, headers, body.into(), MAX_PROVIDER_RESPONSE, timeout)
+        .await
+        .map_err(|f| ProviderFailure {
+            message: f.error,
+            retryable: f.retryable,
+        })
+}
+
+/// GETs `url` with a Bearer token (when given) and waits for the whole answer.
+pub async fn get(
+    engine: &Engine,
+    url: &str,
+    bearer: Option<&Secret>,
+    timeout: Duration,
+) -> Result<ProviderReply, ProviderFailure> {
+    let (url, headers) = target(engine, url, bearer)?;
+    let Ok(_permit) = engine.permits.acquire().await else {
+        return Err(shutting_down());
+    };
+    engine
+        .transport()
+        .get(&url, headers, MAX_PROVIDER_RESPONSE, timeout)
+        .await
+        .map_err(|f| ProviderFailure {
+            message: f.error,
+            retryable: f.retryable,
+        })
+}
+
+fn shutting_down() -> ProviderFailure {
+    ProviderFailure {
+        message: "the delivery engine is shutting down".into(),
+        retryable: true,
+    }
+}
+
+/// The URL (parsed, its literal host past the guard) and the Authorization header of a call.
+fn target(
+    engine: &Engine,
+    url: &str,
+    bearer: Option<&Secret>,
+) -> Result<(Url, HeaderMap), ProviderFailure> {
     let url = parse_endpoint_url(url).map_err(|message| ProviderFailure {
         message,
         retryable: false,
@@ -40,14 +90,7 @@ pub async fn post(
         message: r.to_string(),
         retryable: false,
     })?;
-    let Ok(_permit) = engine.permits.acquire().await else {
-        return Err(ProviderFailure {
-            message: "the delivery engine is shutting down".into(),
-            retryable: true,
-        });
-    };
     let mut headers = HeaderMap::new();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Some(token) = bearer {
         let mut value =
             HeaderValue::from_bytes(&[b"Bearer ", token.expose()].concat()).map_err(|_| {
@@ -59,12 +102,5 @@ pub async fn post(
         value.set_sensitive(true);
         headers.insert(AUTHORIZATION, value);
     }
-    engine
-        .transport()
-        .post(&url, headers, body.into(), MAX_PROVIDER_RESPONSE, timeout)
-        .await
-        .map_err(|f| ProviderFailure {
-            message: f.error,
-            retryable: f.retryable,
-        })
+    Ok((url, headers))
 }

@@ -138,8 +138,26 @@ impl Transport {
         let hops = Hops {
             signing: None,
             keep_headers: false,
+            get: false,
         };
         self.post_with(url, headers, hops, body, limit, timeout)
+            .await
+    }
+
+    /// `post` as a bodiless GET (a provider's read-only call: OpenAI's key check, listings).
+    pub async fn get(
+        &self,
+        url: &Url,
+        headers: HeaderMap,
+        limit: usize,
+        timeout: Duration,
+    ) -> std::result::Result<Reply, TransportFailure> {
+        let hops = Hops {
+            signing: None,
+            keep_headers: false,
+            get: true,
+        };
+        self.post_with(url, headers, hops, Bytes::new(), limit, timeout)
             .await
     }
 
@@ -157,6 +175,7 @@ impl Transport {
         let hops = Hops {
             signing: Some(signing),
             keep_headers: self.redirect_keeps_headers,
+            get: false,
         };
         self.post_with(url, headers, hops, body, limit, timeout)
             .await
@@ -214,7 +233,7 @@ impl Transport {
         if !headers.contains_key(ACCEPT) {
             headers.insert(ACCEPT, HeaderValue::from_static("*/*"));
         }
-        let mut method = Method::POST;
+        let mut method = if hops.get { Method::GET } else { Method::POST };
         // Borrowed until a redirect is followed: no copy of the URL per request otherwise.
         let mut current = Cow::Borrowed(url);
         for hop in 0..=self.max_redirects {
@@ -282,6 +301,8 @@ impl Transport {
 struct Hops<'a> {
     signing: Option<&'a Signing<'a>>,
     keep_headers: bool,
+    /// The first request is a bodiless GET (a provider's read-only call) rather than a POST.
+    get: bool,
 }
 
 /// The headers the gem itself set, without the caller's (tokens, API keys, cookies).

@@ -1,10 +1,13 @@
 //! OpenAI chat completions (Chatwoot's OpenAI ProcessorService), and OpenAI-compatible servers.
 
+use std::time::Duration;
+
 use serde_json::{json, Value};
 
 use super::messages::{last_chat, ChatMessage};
 use super::Outcome;
-use crate::dispatch::ProviderReply;
+use crate::dispatch::{provider_get, Engine, ProviderReply};
+use crate::secret::Secret;
 use crate::{Error, Result};
 
 pub const DEFAULT_MODEL: &str = "gpt-4";
@@ -30,6 +33,20 @@ pub fn chat_body(model: &str, system: &str, history: &[ChatMessage]) -> Vec<u8> 
     json!({ "model": model, "messages": messages, "max_tokens": 500, "temperature": 0.7 })
         .to_string()
         .into_bytes()
+}
+
+/// How long the key check on save may take.
+pub const KEY_CHECK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Chatwoot's key check when a hook is saved: GET `{base}/models` with the key. The key is invalid
+/// only when OpenAI answers 401; any other answer, or none (a timeout, an outage), counts as valid
+/// so that a network problem never blocks saving.
+pub async fn key_valid(engine: &Engine, base_url: &str, api_key: &Secret) -> bool {
+    let url = format!("{}/models", base_url.trim_end_matches('/'));
+    !matches!(
+        provider_get(engine, &url, Some(api_key), KEY_CHECK_TIMEOUT).await,
+        Ok(reply) if reply.status == 401
+    )
 }
 
 /// What the answer means: the first choice's content is the reply.

@@ -4,11 +4,13 @@
 //! as Rails.cache), performs the call with the GVL released, and caches what it should.
 
 use chatwoot_integrations::dispatch;
+use chatwoot_integrations::providers::openai;
 use chatwoot_integrations::providers::openai_editor::{self, EditorAnswer, EditorInput, CACHE_TTL};
+use chatwoot_integrations::secret::Secret;
 use magnus::{function, prelude::*, KwArgs, RArray, RHash, RModule, RString, Ruby, Value};
 
 use crate::errors::{self, to_ruby};
-use crate::helpers::{gvl, panic::guard, RbResult};
+use crate::helpers::{bytes::owned, gvl, panic::guard, RbResult};
 use crate::json_values;
 use crate::payload::value::to_value;
 use crate::send_service::history_from;
@@ -98,8 +100,20 @@ fn process_event(ruby: &Ruby, input: RHash, store: Value) -> RbResult<Value> {
     })
 }
 
+/// `_native_valid_key(api_key, base_url)` → false only when OpenAI refuses the key (HTTP 401).
+fn valid_key(ruby: &Ruby, api_key: RString, base_url: String) -> RbResult<bool> {
+    guard(ruby, || {
+        let key = Secret::new(owned(api_key));
+        let engine = dispatch::engine().map_err(|e| to_ruby(ruby, e))?;
+        let call_engine = engine.clone();
+        let work = async move { openai::key_valid(&call_engine, &base_url, &key).await };
+        gvl::block_on(ruby, &engine, work)
+    })
+}
+
 pub fn init(ruby: &Ruby) -> RbResult<()> {
     let module: RModule = errors::native_module(ruby)?.define_module("OpenAINative")?;
     module.define_singleton_method("_native_process_event", function!(process_event, 2))?;
+    module.define_singleton_method("_native_valid_key", function!(valid_key, 2))?;
     Ok(())
 }

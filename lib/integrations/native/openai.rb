@@ -32,6 +32,12 @@ module Integrations
           OpenAINative._native_process_event(input(hook, name.to_s, data, conversation, labels, model), cache)
         end
 
+        # Chatwoot's key check when an openai hook is saved (GET /models, 5 s): false only when
+        # OpenAI answers 401; other answers and network errors count as valid.
+        def valid_key?(api_key)
+          OpenAINative._native_valid_key(Arguments.string!("api_key", api_key), Native.config.openai_api_url)
+        end
+
         private
 
         def input(hook, name, data, conversation, labels, model)
