@@ -10,7 +10,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{from_failure, Outcome};
+use super::{from_failure, Outcome, OutcomeKind};
 use crate::dispatch::{provider_post, Engine, ProviderReply};
 use crate::secret::Secret;
 use crate::sync::lock;
@@ -18,6 +18,8 @@ use crate::{Error, Result};
 
 pub const SCOPE: &str = "https://www.googleapis.com/auth/cloud-platform";
 pub const DEFAULT_LANGUAGE: &str = "en-US";
+/// Chatwoot's Dialogflow client timeout, for the token and detectIntent alike.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_API_URL: &str = "https://dialogflow.googleapis.com";
 /// A cached token is renewed this long before Google says it expires.
 const RENEW_BEFORE: Duration = Duration::from_secs(120);
@@ -289,7 +291,10 @@ pub fn detect_intent_body(text: &str, language: &str) -> Vec<u8> {
         .into_bytes()
 }
 
-/// Text fulfillment messages become replies; a payload `{"action": "handoff"}` hands over.
+/// Chatwoot's reading of the fulfillment messages, in order: one with text is a reply (its first
+/// text); any other is its `payload`, which names an `action` (`handoff`, `resolve`) or is itself
+/// the params of a bot message (content, content_type, content_attributes: an input_select card
+/// keeps its items).
 pub fn interpret(reply: &ProviderReply) -> Result<Outcome> {
     match reply.status {
         200..=299 => {}
@@ -304,37 +309,53 @@ pub fn interpret(reply: &ProviderReply) -> Result<Outcome> {
     }
     let body: Value = serde_json::from_slice(&reply.body)
         .map_err(|_| Error::Delivery("dialogflow: the answer is not JSON".into()))?;
-    let mut replies = Vec::new();
-    let mut handoff = false;
-    let messages = body
+    let mut messages: Vec<Value> = Vec::new();
+    let mut action = None;
+    let fulfillment = body
         .pointer("/queryResult/fulfillmentMessages")
         .and_then(Value::as_array);
-    for message in messages.into_iter().flatten() {
-        if let Some(texts) = message.pointer("/text/text").and_then(Value::as_array) {
-            replies.extend(
-                texts
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(str::trim)
-                    .filter(|t| !t.is_empty())
-                    .map(String::from),
-            );
-        }
-        if message.pointer("/payload/action").and_then(Value::as_str) == Some("handoff") {
-            handoff = true;
+    for message in fulfillment.into_iter().flatten() {
+        let text = message
+            .pointer("/text/text")
+            .and_then(Value::as_array)
+            .and_then(|texts| texts.first())
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
+        let params = match text {
+            Some(text) => json!({ "content": text }),
+            None => match message.get("payload") {
+                Some(Value::Object(payload)) if !payload.is_empty() => {
+                    Value::Object(payload.clone())
+                }
+                _ => continue,
+            },
+        };
+        match params.get("action").and_then(Value::as_str) {
+            Some("handoff") => action = Some(OutcomeKind::Handoff),
+            Some("resolve") => action = Some(OutcomeKind::Resolve),
+            // Chatwoot ignores other actions (and never posts a payload that names one).
+            Some(_) => {}
+            None => messages.push(params),
         }
     }
-    Ok(match (handoff, replies.is_empty()) {
-        (true, _) => Outcome {
-            replies: replies.clone(),
-            content: replies.first().cloned(),
-            ..Outcome::handoff()
-        },
-        (false, true) => Outcome::noop("dialogflow answered with no text"),
-        (false, false) => Outcome {
-            replies: replies.clone(),
-            ..Outcome::reply(replies[0].clone())
-        },
+    let replies: Vec<String> = messages
+        .iter()
+        .filter_map(|m| m.get("content").and_then(Value::as_str))
+        .map(String::from)
+        .collect();
+    let kind = match action {
+        Some(kind) => kind,
+        None if messages.is_empty() => {
+            return Ok(Outcome::noop("dialogflow answered with nothing to post"))
+        }
+        None => OutcomeKind::Reply,
+    };
+    Ok(Outcome {
+        content: replies.first().cloned(),
+        replies,
+        messages,
+        ..Outcome::of(kind)
     })
 }
 
@@ -351,7 +372,9 @@ pub struct DialogflowCall {
     pub token_url: String,
 }
 
-pub async fn perform(engine: &Engine, call: DialogflowCall, timeout: Duration) -> Result<Outcome> {
+/// Performs the call within Chatwoot's [`TIMEOUT`] per request.
+pub async fn perform(engine: &Engine, call: DialogflowCall) -> Result<Outcome> {
+    let timeout = TIMEOUT;
     // Before the token: a project, region or session that cannot be in the URL costs no request.
     let url = detect_intent_url(
         &call.api_url,
@@ -499,7 +522,7 @@ mod tests {
 
     #[test]
     fn answers() {
-        let texts = json!({"queryResult": {"fulfillmentMessages": [{"text": {"text": ["Hi!", " "]}}, {"text": {"text": ["How can I help?"]}}]}});
+        let texts = json!({"queryResult": {"fulfillmentMessages": [{"text": {"text": ["Hi!", "ignored"]}}, {"text": {"text": ["How can I help?"]}}]}});
         let outcome = interpret(&reply(200, texts)).unwrap();
         assert_eq!(
             (outcome.kind, outcome.replies.clone()),
@@ -508,11 +531,21 @@ mod tests {
                 vec!["Hi!".to_string(), "How can I help?".to_string()]
             )
         );
-        let handoff = json!({"queryResult": {"fulfillmentMessages": [{"text": {"text": ["Connecting you"]}}, {"payload": {"action": "handoff"}}]}});
+        let card = json!({"content": "Pick one", "content_type": "input_select",
+            "content_attributes": {"items": [{"title": "Orders", "value": "orders"}]}});
+        let handoff = json!({"queryResult": {"fulfillmentMessages": [{"text": {"text": ["Connecting you"]}}, {"payload": card}, {"payload": {"action": "handoff"}}]}});
         let outcome = interpret(&reply(200, handoff)).unwrap();
+        assert_eq!(outcome.kind, OutcomeKind::Handoff);
         assert_eq!(
-            (outcome.kind, outcome.replies.len()),
-            (OutcomeKind::Handoff, 1)
+            outcome.messages,
+            [json!({"content": "Connecting you"}), card]
+        );
+        let resolve =
+            json!({"queryResult": {"fulfillmentMessages": [{"payload": {"action": "resolve"}}]}});
+        let outcome = interpret(&reply(200, resolve)).unwrap();
+        assert_eq!(
+            (outcome.kind, outcome.messages.len()),
+            (OutcomeKind::Resolve, 0)
         );
         assert_eq!(
             interpret(&reply(200, json!({"queryResult": {}})))

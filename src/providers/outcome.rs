@@ -17,6 +17,8 @@ pub enum OutcomeKind {
     Retry,
     /// Open the conversation for a human agent (with any `replies` first).
     Handoff,
+    /// Resolve the conversation (a bot's `resolve` action; with any `messages` first).
+    Resolve,
     /// Nothing to do.
     Noop,
 }
@@ -29,6 +31,7 @@ impl OutcomeKind {
             OutcomeKind::DisableHook => "disable_hook",
             OutcomeKind::Retry => "retry",
             OutcomeKind::Handoff => "handoff",
+            OutcomeKind::Resolve => "resolve",
             OutcomeKind::Noop => "noop",
         }
     }
@@ -42,10 +45,14 @@ pub struct Outcome {
     pub identifier: Option<String>,
     pub reason: Option<String>,
     pub retry_after: Option<Duration>,
+    /// Bot messages to create, in order, each a Hash of message params (`content`, or a
+    /// payload's `content_type` and `content_attributes`, such as an input_select card).
+    pub messages: Vec<serde_json::Value>,
 }
 
 impl Outcome {
-    fn of(kind: OutcomeKind) -> Self {
+    /// An outcome of `kind` with nothing else set.
+    pub fn of(kind: OutcomeKind) -> Self {
         Outcome {
             kind,
             content: None,
@@ -53,6 +60,7 @@ impl Outcome {
             identifier: None,
             reason: None,
             retry_after: None,
+            messages: Vec::new(),
         }
     }
 

@@ -96,6 +96,16 @@ pub struct SendInput {
     // -- the providers' fields (webhook, OpenAI, Dialogflow, …) --
     /// The webhook app: the message event's body, serialized by the Ruby face.
     pub webhook_body: Vec<u8>,
+    /// The hook event: `message.created` or `message.updated` (Dialogflow's bot rules).
+    pub event: String,
+    /// The message is a private note.
+    pub private: bool,
+    /// The message's content_type (`input_select` for a bot's select).
+    pub content_type: String,
+    /// The first of content_attributes.submitted_values: what the customer chose in a select.
+    pub submitted_value: Option<String>,
+    /// The conversation's status (`pending` while a bot handles it).
+    pub conversation_status: Option<String>,
 }
 
 /// What SendService will do for one message: answer at once, or make a provider call.
@@ -252,13 +262,28 @@ fn plan_openai(input: &SendInput) -> Result<Plan> {
 }
 
 fn plan_dialogflow(input: &SendInput) -> Result<Plan> {
-    if !input.incoming {
-        return Ok(Plan::Answer(Outcome::noop(
-            "dialogflow answers incoming messages only",
-        )));
+    let updated = input.event == "message.updated";
+    let skip = |reason: &str| Ok(Plan::Answer(Outcome::noop(reason)));
+    if input.private {
+        return skip("dialogflow does not see private notes");
     }
-    if input.content.trim().is_empty() {
-        return Ok(Plan::Answer(Outcome::noop("the message has no text")));
+    if !input.incoming && !input.outgoing {
+        return skip("dialogflow answers incoming and outgoing messages only");
+    }
+    if input.outgoing && !(updated && input.content_type == "input_select") {
+        return skip("dialogflow answers outgoing messages only when a select is submitted");
+    }
+    if input.conversation_status.as_deref() != Some("pending") {
+        return skip("the conversation is not pending (a bot handles pending conversations)");
+    }
+    // An update is a submitted select: what the customer chose is the text.
+    let text = if updated {
+        input.submitted_value.clone().unwrap_or_default()
+    } else {
+        input.content.clone()
+    };
+    if text.trim().is_empty() {
+        return skip("the message has no text");
     }
     let credentials = input.settings.get("credentials").unwrap_or(&Value::Null);
     Ok(Plan::Call(Request::Dialogflow(DialogflowCall {
@@ -271,7 +296,7 @@ fn plan_dialogflow(input: &SendInput) -> Result<Plan> {
             .unwrap_or(dialogflow::DEFAULT_LANGUAGE)
             .to_string(),
         session: input.session_id.clone(),
-        text: input.content.clone(),
+        text,
         api_url: input.base_url.clone(),
         token_url: input.token_url.clone(),
     })))
@@ -281,7 +306,7 @@ fn plan_dialogflow(input: &SendInput) -> Result<Plan> {
 pub async fn perform(engine: Arc<Engine>, request: Request, timeout: Duration) -> Result<Outcome> {
     match request {
         Request::Bearer(call) => perform_bearer(&engine, call, timeout).await,
-        Request::Dialogflow(call) => dialogflow::perform(&engine, call, timeout).await,
+        Request::Dialogflow(call) => dialogflow::perform(&engine, call).await,
         Request::Webhook(call) => perform_webhook(engine, call, timeout).await,
     }
 }

@@ -14,6 +14,7 @@ use magnus::{function, prelude::*, Error, RArray, RHash, RModule, RString, Ruby,
 
 use crate::errors::{self, to_ruby};
 use crate::helpers::{bytes::owned, gvl, panic::guard, RbResult};
+use crate::json_values;
 use crate::payload::value::to_value;
 
 /// The conversation's messages as the face reads them:
@@ -72,10 +73,19 @@ fn input_from(ruby: &Ruby, hash: RHash) -> RbResult<SendInput> {
             .lookup::<_, Option<String>>("session_id")?
             .unwrap_or_default(),
         webhook_body: webhook_body.map(owned).unwrap_or_default(),
+        event: hash
+            .lookup::<_, Option<String>>("event")?
+            .unwrap_or_default(),
+        private: hash.lookup::<_, Option<bool>>("private")?.unwrap_or(false),
+        content_type: hash
+            .lookup::<_, Option<String>>("content_type")?
+            .unwrap_or_default(),
+        submitted_value: hash.lookup("submitted_value")?,
+        conversation_status: hash.lookup("conversation_status")?,
     })
 }
 
-/// `{kind:, content:, replies:, identifier:, reason:, retry_after:}` for `Outcome.new`.
+/// `{kind:, content:, replies:, identifier:, reason:, retry_after:, messages:}` for `Outcome.new`.
 pub fn outcome_hash(ruby: &Ruby, o: Outcome) -> RbResult<RHash> {
     let hash = ruby.hash_new();
     hash.aset(ruby.to_symbol("kind"), ruby.to_symbol(o.kind.as_str()))?;
@@ -87,6 +97,11 @@ pub fn outcome_hash(ruby: &Ruby, o: Outcome) -> RbResult<RHash> {
         ruby.to_symbol("retry_after"),
         o.retry_after.map(|d| d.as_secs_f64()),
     )?;
+    let messages = ruby.ary_new_capa(o.messages.len());
+    for message in &o.messages {
+        messages.push(json_values::to_ruby(ruby, message)?)?;
+    }
+    hash.aset(ruby.to_symbol("messages"), messages)?;
     Ok(hash)
 }
 

@@ -7,14 +7,17 @@ module Integrations
     #   :identifier   -> conversation.update!(identifier: o.identifier)      (Slack's thread ts)
     #   :disable_hook -> hook.prompt_reauthorization! / hook.disable          (o.reason, e.g. "invalid_auth")
     #   :retry        -> re-enqueue after o.retry_after seconds (nil: your back-off)
-    #   :handoff      -> conversation.bot_handoff!                            (after o.replies)
+    #   :handoff      -> conversation.bot_handoff!                            (after o.messages)
+    #   :resolve      -> conversation.resolved!                               (after o.messages)
     #   :noop         -> nothing (o.reason says why)
+    # o.messages: bot messages to create first, each a Hash of message params ("content", or a
+    # Dialogflow payload's "content_type"/"content_attributes", e.g. an input_select card).
     class Outcome
-      KINDS = %i[reply identifier disable_hook retry handoff noop].freeze
+      KINDS = %i[reply identifier disable_hook retry handoff resolve noop].freeze
 
-      attr_reader :kind, :content, :replies, :identifier, :reason, :retry_after
+      attr_reader :kind, :content, :replies, :identifier, :reason, :retry_after, :messages
 
-      def initialize(kind:, content: nil, replies: [], identifier: nil, reason: nil, retry_after: nil)
+      def initialize(kind:, content: nil, replies: [], identifier: nil, reason: nil, retry_after: nil, messages: [])
         raise ArgumentError, "kind must be one of #{KINDS.inspect}" unless KINDS.include?(kind)
 
         @kind = kind
@@ -23,6 +26,7 @@ module Integrations
         @identifier = identifier
         @reason = reason
         @retry_after = retry_after
+        @messages = messages.freeze
         freeze
       end
 

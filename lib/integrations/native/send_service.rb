@@ -16,12 +16,15 @@ module Integrations
     class SendService
       # hook must answer app_id (the rest is read as the app needs it); a value that cannot be a
       # hook at all is refused here, naming the argument, rather than failing later inside perform.
-      def initialize(hook:, message:)
+      # event: the hook event being handled, message.created (default) or message.updated
+      # (Dialogflow reads a submitted select from an update).
+      def initialize(hook:, message:, event: "message.created")
         raise TypeError, "hook must respond to app_id (an Integrations::Hook), got #{Arguments.class_name(hook)}" unless Arguments.responds?(hook, :app_id)
         raise TypeError, "message must not be nil" if NilClass === message
 
         @hook = hook
         @message = message
+        @event = Arguments.string!("event", event.is_a?(Symbol) ? event.to_s : event)
       end
 
       def perform
@@ -89,7 +92,23 @@ module Integrations
           "token_url" => config.google_token_url,
           "session_id" => id == "dialogflow" ? session_id : nil,
           "webhook_body" => id == "webhook" ? webhook_body(config) : nil,
+          "event" => @event,
+          "private" => @message.respond_to?(:private) && @message.private ? true : false,
+          "content_type" => @message.respond_to?(:content_type) ? @message.content_type.to_s : "",
+          "submitted_value" => submitted_value,
+          "conversation_status" => conversation.respond_to?(:status) ? conversation.status&.to_s : nil,
         }
+      end
+
+      # What the customer chose in a bot's select: the first of content_attributes' submitted_values.
+      def submitted_value
+        return nil unless @message.respond_to?(:content_attributes)
+
+        attributes = @message.content_attributes
+        values = Hash === attributes ? attributes["submitted_values"] || attributes[:submitted_values] : nil
+        first = Array === values ? values.first : nil
+        value = Hash === first ? first["value"] || first[:value] : nil
+        value&.to_s
       end
 
       # Dialogflow's session: the contact's source id in this inbox, as Chatwoot uses, else the conversation id.
