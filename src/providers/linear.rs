@@ -67,7 +67,7 @@ fn check_issue(input: Value) -> Result<Value> {
         }
     }
     if let Some(priority) = input.get("priority") {
-        if !priority.as_u64().is_some_and(|p| p <= 4) {
+        if priority.as_u64().is_none_or(|p| p > 4) {
             return Err(Error::InvalidArgument(
                 "linear: priority must be an Integer from 0 (none) to 4 (low)".into(),
             ));
