@@ -1,199 +1,21 @@
-//! Dialogflow ES: a service-account key is exchanged for an access token (an RS256 JWT posted to
-//! Google's token endpoint, cached until shortly before it expires), then detectIntent answers the
-//! customer's message with fulfillment messages: text replies, or a handoff to a human.
+//! Dialogflow ES: with an access token for the hook's service account (google_auth), detectIntent
+//! answers the customer's message with fulfillment messages: replies, cards, a handoff or a
+//! resolve.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::google_auth::{self, ServiceAccount, TokenFailure};
 use super::{from_failure, Outcome, OutcomeKind};
 use crate::dispatch::{provider_post, Engine, ProviderReply};
-use crate::secret::Secret;
-use crate::sync::lock;
 use crate::{Error, Result};
 
-pub const SCOPE: &str = "https://www.googleapis.com/auth/cloud-platform";
 pub const DEFAULT_LANGUAGE: &str = "en-US";
 /// Chatwoot's Dialogflow client timeout, for the token and detectIntent alike.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_API_URL: &str = "https://dialogflow.googleapis.com";
-/// A cached token is renewed this long before Google says it expires.
-const RENEW_BEFORE: Duration = Duration::from_secs(120);
-
-/// The parts of a service-account key file we use.
-#[derive(Deserialize)]
-pub struct ServiceAccount {
-    pub client_email: String,
-    private_key: String,
-}
-
-impl std::fmt::Debug for ServiceAccount {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServiceAccount")
-            .field("client_email", &self.client_email)
-            .field("private_key", &"[REDACTED]")
-            .finish()
-    }
-}
-
-impl ServiceAccount {
-    /// From the hook's `credentials` setting: the key file's JSON, as a String or an object.
-    pub fn from_setting(credentials: &Value) -> Result<Self> {
-        let parsed;
-        let key = match credentials {
-            Value::String(text) => {
-                parsed = serde_json::from_str::<Value>(text).map_err(|_| {
-                    Error::Configuration("dialogflow: credentials are not JSON".into())
-                })?;
-                &parsed
-            }
-            other => other,
-        };
-        serde_json::from_value(key.clone()).map_err(|_| {
-            Error::Configuration("dialogflow: credentials lack client_email or private_key".into())
-        })
-    }
-}
-
-#[derive(Serialize)]
-struct Claims<'a> {
-    iss: &'a str,
-    scope: &'a str,
-    aud: &'a str,
-    iat: i64,
-    exp: i64,
-}
-
-/// The signed JWT assertion for Google's token endpoint (valid for one hour).
-pub fn assertion(account: &ServiceAccount, token_url: &str, now: i64) -> Result<String> {
-    let key =
-        jsonwebtoken::EncodingKey::from_rsa_pem(account.private_key.as_bytes()).map_err(|_| {
-            Error::Configuration(
-                "dialogflow: the credentials' private_key is not a valid RSA key".into(),
-            )
-        })?;
-    let claims = Claims {
-        iss: &account.client_email,
-        scope: SCOPE,
-        aud: token_url,
-        iat: now,
-        exp: now + 3600,
-    };
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
-        &claims,
-        &key,
-    )
-    .map_err(|e| Error::Internal(format!("dialogflow: cannot sign the token request: {e}")))
-}
-
-/// (service account email, token URL)
-type TokenKey = (String, String);
-
-/// Access tokens and when to renew them, by TokenKey, shared by every call in the process.
-static TOKENS: Mutex<Option<HashMap<TokenKey, (Secret, Instant)>>> = Mutex::new(None);
-
-fn cached(key: &TokenKey) -> Option<Secret> {
-    let tokens = lock(&TOKENS);
-    tokens
-        .as_ref()?
-        .get(key)
-        .filter(|(_, until)| Instant::now() < *until)
-        .map(|(token, _)| token.clone())
-}
-
-fn remember(key: TokenKey, token: Secret, expires_in: Duration) {
-    let mut tokens = lock(&TOKENS);
-    let until = Instant::now() + expires_in.saturating_sub(RENEW_BEFORE);
-    tokens
-        .get_or_insert_with(HashMap::new)
-        .insert(key, (token, until));
-}
-
-/// Why no access token came back: an Outcome the call ends with (retry, disable the hook), or an
-/// error.
-enum NoToken {
-    Outcome(Outcome),
-    Error(Error),
-}
-
-impl From<Error> for NoToken {
-    fn from(e: Error) -> Self {
-        NoToken::Error(e)
-    }
-}
-
-impl From<crate::Result<Outcome>> for NoToken {
-    fn from(result: crate::Result<Outcome>) -> Self {
-        match result {
-            Ok(outcome) => NoToken::Outcome(outcome),
-            Err(error) => NoToken::Error(error),
-        }
-    }
-}
-
-/// A token for `account`, from the cache or fresh from `token_url`.
-async fn access_token(
-    engine: &Engine,
-    account: &ServiceAccount,
-    token_url: &str,
-    timeout: Duration,
-) -> std::result::Result<Secret, NoToken> {
-    let key = (account.client_email.clone(), token_url.to_string());
-    if let Some(token) = cached(&key) {
-        return Ok(token);
-    }
-    let jwt = assertion(account, token_url, crate::signature::now_unix())?;
-    let form =
-        format!("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion={jwt}");
-    let reply = provider_post(
-        engine,
-        token_url,
-        None,
-        "application/x-www-form-urlencoded",
-        form.into_bytes(),
-        timeout,
-    )
-    .await
-    .map_err(|f| NoToken::from(from_failure("dialogflow token", f)))?;
-    #[derive(Deserialize)]
-    struct TokenAnswer {
-        access_token: String,
-        expires_in: Option<u64>,
-    }
-    match reply.status {
-        200..=299 => {}
-        400 | 401 | 403 => {
-            return Err(NoToken::Outcome(Outcome::disable_hook(
-                "invalid_credentials",
-            )))
-        }
-        429 | 500..=599 => {
-            return Err(NoToken::Outcome(Outcome::retry(
-                format!("dialogflow token: HTTP {}", reply.status),
-                reply.retry_after,
-            )))
-        }
-        status => {
-            return Err(NoToken::Error(Error::Delivery(format!(
-                "dialogflow token: HTTP {status}"
-            ))))
-        }
-    }
-    let answer: TokenAnswer = serde_json::from_slice(&reply.body)
-        .map_err(|_| Error::Delivery("dialogflow token: an answer without access_token".into()))?;
-    let token = Secret::new(answer.access_token);
-    remember(
-        key,
-        token.clone(),
-        Duration::from_secs(answer.expires_in.unwrap_or(3600)),
-    );
-    Ok(token)
-}
 
 /// Characters left as they are in a path segment: RFC 3986's unreserved ones. Everything else,
 /// `/ ? # % :` included, is percent-encoded, so a value can neither add segments, start a query
@@ -382,11 +204,16 @@ pub async fn perform(engine: &Engine, call: DialogflowCall) -> Result<Outcome> {
         call.region.as_deref(),
         &call.session,
     )?;
-    let token = match access_token(engine, &call.account, &call.token_url, timeout).await {
-        Ok(token) => token,
-        Err(NoToken::Outcome(outcome)) => return Ok(outcome),
-        Err(NoToken::Error(error)) => return Err(error),
-    };
+    let token =
+        match google_auth::access_token(engine, &call.account, &call.token_url, timeout).await {
+            Ok(token) => token,
+            Err(TokenFailure::Refused) => return Ok(Outcome::disable_hook("invalid_credentials")),
+            Err(TokenFailure::Unavailable {
+                reason,
+                retry_after,
+            }) => return Ok(Outcome::retry(format!("dialogflow {reason}"), retry_after)),
+            Err(TokenFailure::Error(error)) => return Err(error),
+        };
     let body = detect_intent_body(&call.text, &call.language);
     match provider_post(
         engine,
@@ -562,23 +389,5 @@ mod tests {
             OutcomeKind::Retry
         );
         assert!(interpret(&reply(400, json!({}))).is_err());
-    }
-
-    #[test]
-    fn service_account_parsing_hides_the_key() {
-        let account = ServiceAccount::from_setting(
-            &json!({"client_email": "a@b", "private_key": "KEY"})
-                .to_string()
-                .into(),
-        )
-        .unwrap();
-        assert!(!format!("{account:?}").contains("KEY"));
-        assert!(ServiceAccount::from_setting(&json!("{bad")).is_err());
-        assert!(
-            assertion(&account, "https://oauth2.googleapis.com/token", 0)
-                .unwrap_err()
-                .to_string()
-                .contains("not a valid RSA key")
-        );
     }
 }

@@ -1,6 +1,7 @@
 //! What the providers send us and what we send them. One file per provider.
 
 pub mod dialogflow;
+pub mod google_auth;
 pub mod linear;
 pub mod messages;
 pub mod openai;

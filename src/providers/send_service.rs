@@ -9,7 +9,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde_json::Value;
 
-use super::dialogflow::{self, DialogflowCall, ServiceAccount};
+use super::dialogflow::{self, DialogflowCall};
+use super::google_auth::ServiceAccount;
 use super::messages::ChatMessage;
 use super::{from_failure, openai, slack, Outcome};
 use crate::dispatch::{dispatch_all, provider_post, DispatchOptions, EndpointSpec, Engine, Scheme};
