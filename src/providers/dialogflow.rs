@@ -42,7 +42,7 @@ pub fn path_segment(what: &str, value: &str) -> Result<String> {
 
 /// The project id: Google's characters (letters, digits, hyphens, and the `domain.com:` prefix of
 /// the oldest projects), so that the setting names a project and nothing else.
-fn check_project(project: &str) -> Result<()> {
+pub(crate) fn check_project(project: &str) -> Result<()> {
     let valid = (1..=128).contains(&project.len())
         && project.starts_with(|c: char| c.is_ascii_alphanumeric())
         && project

@@ -2,6 +2,7 @@
 
 pub mod dialogflow;
 pub mod google_auth;
+pub mod google_translate;
 pub mod linear;
 pub mod messages;
 pub mod openai;

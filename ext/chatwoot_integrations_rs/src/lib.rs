@@ -4,6 +4,7 @@
 mod apps;
 mod dispatch;
 mod errors;
+mod google_translate;
 mod helpers;
 mod json_values;
 mod linear;
@@ -33,5 +34,6 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     apps::init(ruby)?;
     linear::init(ruby)?;
     openai::init(ruby)?;
+    google_translate::init(ruby)?;
     Ok(())
 }
