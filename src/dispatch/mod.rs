@@ -32,7 +32,10 @@ pub use config::{parse_cidr, DispatchConfig};
 pub use engine::{configure, current_config, engine, Engine};
 pub use guard::{classify as classify_address, AddressClass, GuardPolicy, Refusal};
 pub use headers::{custom_headers, Scheme};
-pub use provider::{get as provider_get, post as provider_post, ProviderFailure, ProviderReply};
+pub use provider::{
+    get as provider_get, post as provider_post, request as provider_request, ProviderFailure,
+    ProviderReply,
+};
 pub use redact::{redact, redacted, REDACTED};
 pub use urls::{check_literal_host, parse as parse_url, parse_endpoint_url, MAX_URL_BYTES};
 

@@ -55,18 +55,55 @@ pub async fn get(
     bearer: Option<&Secret>,
     timeout: Duration,
 ) -> Result<ProviderReply, ProviderFailure> {
-    let (url, headers) = target(engine, url, bearer)?;
+    let authorization = bearer.map(|token| Secret::new([b"Bearer ", token.expose()].concat()));
+    request(engine, false, url, authorization.as_ref(), None, timeout).await
+}
+
+/// A JSON call with a whole Authorization header value (`Basic …`, `Bearer …`): a POST of
+/// `body` when given, else a GET.
+pub async fn request(
+    engine: &Engine,
+    post: bool,
+    url: &str,
+    authorization: Option<&Secret>,
+    body: Option<Vec<u8>>,
+    timeout: Duration,
+) -> Result<ProviderReply, ProviderFailure> {
+    let (url, mut headers) = target(engine, url, None)?;
+    if let Some(value) = authorization {
+        let mut value = HeaderValue::from_bytes(value.expose()).map_err(|_| ProviderFailure {
+            message: "the credentials are not a valid header value".into(),
+            retryable: false,
+        })?;
+        value.set_sensitive(true);
+        headers.insert(AUTHORIZATION, value);
+    }
+    if post {
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    }
     let Ok(_permit) = engine.permits.acquire().await else {
         return Err(shutting_down());
     };
-    engine
-        .transport()
-        .get(&url, headers, MAX_PROVIDER_RESPONSE, timeout)
-        .await
-        .map_err(|f| ProviderFailure {
-            message: f.error,
-            retryable: f.retryable,
-        })
+    let transport = engine.transport();
+    let reply = if post {
+        transport
+            .post(
+                &url,
+                headers,
+                body.unwrap_or_default().into(),
+                MAX_PROVIDER_RESPONSE,
+                timeout,
+            )
+            .await
+    } else {
+        transport
+            .get(&url, headers, MAX_PROVIDER_RESPONSE, timeout)
+            .await
+    };
+    reply.map_err(|f| ProviderFailure {
+        message: f.error,
+        retryable: f.retryable,
+    })
 }
 
 fn shutting_down() -> ProviderFailure {

@@ -1,6 +1,7 @@
 //! What the providers send us and what we send them. One file per provider.
 
 pub mod dialogflow;
+pub mod dyte;
 pub mod google_auth;
 pub mod google_translate;
 pub mod linear;

@@ -3,6 +3,7 @@
 
 mod apps;
 mod dispatch;
+mod dyte;
 mod errors;
 mod google_translate;
 mod helpers;
@@ -35,5 +36,6 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     linear::init(ruby)?;
     openai::init(ruby)?;
     google_translate::init(ruby)?;
+    dyte::init(ruby)?;
     Ok(())
 }
