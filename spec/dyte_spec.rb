@@ -69,6 +69,25 @@ RSpec.describe Integrations::Native::Dyte do
     expect(unreachable.credentials_problem).to be_nil
   end
 
+  it "joins Chatwoot's newest way: a stored participant's token refreshed, else added, else found in the list" do
+    joined = dyte.join(meeting_id: "meeting-1", user_id: 7, name: "Sam", picture: "p", participant_id: "participant-1")
+    expect(joined).to eq(data: { "token" => "join-token-2" })
+    added = dyte.join(meeting_id: "meeting-1", user_id: 7, name: "Sam", picture: "p", participant_id: "participant-gone")
+    expect([added[:data]["token"], added[:participant_id]]).to eq(["join-token-1", "participant-1"])
+    missing = dyte.join(meeting_id: "meeting-1", user_id: 9, name: "Kim", picture: "p")
+    expect(missing[:data]).to include("custom_participant_id" => "user:9")
+
+    existing = FakeDyte.new
+    existing.respond(existing: ["user:7"])
+    again = described_class.new(hook: Struct.new(:settings).new(settings), api_url: existing.url)
+    found = again.join(meeting_id: "meeting-1", user_id: 7, name: "Sam", picture: "p")
+    expect(found).to eq(data: { "token" => "join-token-2" }, participant_id: "participant-1")
+    expect(existing.received.map { |r| [r.method, r.path.split("/kit/app-1/").last] })
+      .to eq([%w[POST meetings/meeting-1/participants], %w[GET meetings/meeting-1/participants], %w[POST meetings/meeting-1/participants/participant-1/token]])
+  ensure
+    existing&.stop
+  end
+
   it "never shows the token" do
     expect(dyte.inspect).not_to include(FakeDyte::TOKEN)
   end

@@ -12,13 +12,14 @@ class FakeDyte
   TOKEN = "cf-api-token"
 
   # presets: the preset names the app has. apps: how many other apps the account lists first.
+  # existing: custom participant ids the meeting has already (adding one again fails).
   def initialize(presets: %w[group-call-host], apps: 0, verify_status: 200)
     @receiver = TestReceiver.new
     respond(presets: presets, apps: apps, verify_status: verify_status)
   end
 
-  def respond(presets: %w[group-call-host], apps: 0, verify_status: 200)
-    @receiver.respond { |request, _| FakeDyte.answer(request, presets, apps, verify_status) }
+  def respond(presets: %w[group-call-host], apps: 0, verify_status: 200, existing: [])
+    @receiver.respond { |request, _| FakeDyte.answer(request, presets, apps, verify_status, existing) }
   end
 
   def url = @receiver.url("/client/v4")
@@ -30,7 +31,7 @@ class FakeDyte
   def self.json(status, body) = [status, { "Content-Type" => "application/json" }, JSON.generate(body)]
   def self.failure(status, message) = json(status, "success" => false, "error" => { "code" => status, "message" => message })
 
-  def self.answer(request, presets, apps, verify_status)
+  def self.answer(request, presets, apps, verify_status, existing = [])
     basic = "Basic #{Base64.strict_encode64("org-1:dyte-key")}"
     kit = "/client/v4/accounts/#{ACCOUNT}/realtime/kit/#{APP}/"
     path = request.path
@@ -61,12 +62,18 @@ class FakeDyte
       json(201, "success" => true, "data" => { "id" => "meeting-1", "title" => body["title"], "status" => "ACTIVE", "record_on_start" => false })
     in ["POST", %r{\Ameetings/meeting-1/participants\z}]
       return failure(400, "custom_participant_id is required") unless body["custom_participant_id"].to_s.start_with?("user:")
+      return failure(409, "Participant with custom_participant_id #{body["custom_participant_id"]} already exists") if existing.include?(body["custom_participant_id"])
       return failure(404, "No preset found with name: #{body["preset_name"]}") unless presets.include?(body["preset_name"])
 
       json(201, "success" => true, "data" => { "id" => "participant-1", "name" => body["name"], "picture" => body["picture"],
                                                "custom_participant_id" => body["custom_participant_id"], "preset_name" => body["preset_name"], "token" => "join-token-1" })
     in ["POST", "meetings/meeting-1/participants/participant-1/token"]
       json(200, "success" => true, "data" => { "token" => "join-token-2" })
+    in ["GET", "meetings/meeting-1/participants"]
+      json(200, "success" => true, "data" => [{ "id" => "participant-0", "custom_participant_id" => "user:1" },
+                                              { "id" => "participant-1", "custom_participant_id" => "user:7" }])
+    in ["POST", %r{\Ameetings/meeting-1/participants/[^/]+/token\z}]
+      failure(404, "Participant not found")
     else failure(404, "Not found")
     end
   end

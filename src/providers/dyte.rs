@@ -99,6 +99,14 @@ pub struct Client {
     pub api_url: String,
 }
 
+/// The agent joining a meeting.
+#[derive(Debug, Clone, Default)]
+pub struct Agent {
+    pub user_id: String,
+    pub name: String,
+    pub picture: String,
+}
+
 /// What Chatwoot gets back: the answer's `data`, or the provider's body and status.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DyteAnswer {
@@ -158,11 +166,14 @@ impl Client {
         &self,
         engine: &Engine,
         meeting_id: &str,
-        user_id: &str,
-        name: &str,
-        picture: &str,
+        agent: &Agent,
         timeout: Duration,
     ) -> Result<DyteAnswer> {
+        let Agent {
+            user_id,
+            name,
+            picture,
+        } = agent;
         let path = format!(
             "meetings/{}/participants",
             path_segment("dyte: meeting_id", meeting_id)?
@@ -194,6 +205,79 @@ impl Client {
             path_segment("dyte: participant_id", participant_id)?
         );
         self.call(engine, &path, Some(json!({})), timeout).await
+    }
+}
+
+/// How an agent joined a meeting: the answer (with the join token) and the participant id to
+/// store under the meeting message's `data.participants["user:ID"]` when it is new.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Joined {
+    pub answer: DyteAnswer,
+    pub participant_id: Option<String>,
+}
+
+impl Client {
+    /// Chatwoot's newest participant flow: a stored participant's token is refreshed; otherwise
+    /// the agent is added; when adding fails (the participant exists already), the meeting's
+    /// participants are listed and the one with this custom id gets a fresh token. Without such a
+    /// participant, the add error is the answer.
+    pub async fn join(
+        &self,
+        engine: &Engine,
+        meeting_id: &str,
+        stored_participant: Option<&str>,
+        agent: &Agent,
+        timeout: Duration,
+    ) -> Result<Joined> {
+        if let Some(participant) = stored_participant.filter(|p| !p.is_empty()) {
+            let refreshed = self
+                .refresh_token(engine, meeting_id, participant, timeout)
+                .await?;
+            if matches!(refreshed, DyteAnswer::Data(_)) {
+                return Ok(Joined {
+                    answer: refreshed,
+                    participant_id: None,
+                });
+            }
+        }
+        let added = self
+            .add_participant(engine, meeting_id, agent, timeout)
+            .await?;
+        if let DyteAnswer::Data(data) = &added {
+            let id = data.get("id").and_then(Value::as_str).map(String::from);
+            return Ok(Joined {
+                answer: added,
+                participant_id: id,
+            });
+        }
+        let path = format!(
+            "meetings/{}/participants",
+            path_segment("dyte: meeting_id", meeting_id)?
+        );
+        let custom = format!("user:{}", agent.user_id);
+        let listed = self.call(engine, &path, None, timeout).await?;
+        let found = match &listed {
+            DyteAnswer::Data(Value::Array(participants)) => participants
+                .iter()
+                .find(|p| p.get("custom_participant_id").and_then(Value::as_str) == Some(&custom))
+                .and_then(|p| p.get("id").and_then(Value::as_str))
+                .map(String::from),
+            _ => None,
+        };
+        let Some(participant) = found else {
+            return Ok(Joined {
+                answer: added,
+                participant_id: None,
+            });
+        };
+        let refreshed = self
+            .refresh_token(engine, meeting_id, &participant, timeout)
+            .await?;
+        let stored = matches!(refreshed, DyteAnswer::Data(_)).then_some(participant);
+        Ok(Joined {
+            answer: refreshed,
+            participant_id: stored,
+        })
     }
 }
 

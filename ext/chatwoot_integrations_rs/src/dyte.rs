@@ -2,7 +2,7 @@
 //! the credential check), each call with the GVL released.
 
 use chatwoot_integrations::dispatch;
-use chatwoot_integrations::providers::dyte::{self, Client, Credentials, DyteAnswer};
+use chatwoot_integrations::providers::dyte::{self, Agent, Client, Credentials, DyteAnswer};
 use magnus::{function, prelude::*, RHash, RModule, Ruby, Value};
 
 use crate::errors::{self, to_ruby};
@@ -61,7 +61,11 @@ fn call(ruby: &Ruby, operation: String, input: RHash) -> RbResult<RHash> {
         };
         let (title, meeting_id, participant_id) =
             (text("title")?, text("meeting_id")?, text("participant_id")?);
-        let (user_id, name, picture) = (text("user_id")?, text("name")?, text("picture")?);
+        let agent = Agent {
+            user_id: text("user_id")?,
+            name: text("name")?,
+            picture: text("picture")?,
+        };
         let engine = dispatch::engine().map_err(|e| to_ruby(ruby, e))?;
         let timeout = engine.config.timeout;
         let call_engine = engine.clone();
@@ -72,7 +76,7 @@ fn call(ruby: &Ruby, operation: String, input: RHash) -> RbResult<RHash> {
                 "create_meeting" => client.create_meeting(engine, &title, timeout).await,
                 "add_participant" => {
                     client
-                        .add_participant(engine, &meeting_id, &user_id, &name, &picture, timeout)
+                        .add_participant(engine, &meeting_id, &agent, timeout)
                         .await
                 }
                 "refresh_token" => {
@@ -87,6 +91,36 @@ fn call(ruby: &Ruby, operation: String, input: RHash) -> RbResult<RHash> {
         };
         let answer = gvl::block_on(ruby, &engine, work)?.map_err(|e| to_ruby(ruby, e))?;
         answer_hash(ruby, answer, meeting)
+    })
+}
+
+/// `_native_join(input)` → the answer Hash, with `participant_id:` to store when the agent is new.
+fn join(ruby: &Ruby, input: RHash) -> RbResult<RHash> {
+    guard(ruby, || {
+        let client = client(ruby, input)?;
+        let text = |name: &str| -> RbResult<String> {
+            Ok(input.lookup::<_, Option<String>>(name)?.unwrap_or_default())
+        };
+        let (meeting_id, stored) = (text("meeting_id")?, text("participant_id")?);
+        let agent = Agent {
+            user_id: text("user_id")?,
+            name: text("name")?,
+            picture: text("picture")?,
+        };
+        let engine = dispatch::engine().map_err(|e| to_ruby(ruby, e))?;
+        let timeout = engine.config.timeout;
+        let call_engine = engine.clone();
+        let work = async move {
+            client
+                .join(&call_engine, &meeting_id, Some(&stored), &agent, timeout)
+                .await
+        };
+        let joined = gvl::block_on(ruby, &engine, work)?.map_err(|e| to_ruby(ruby, e))?;
+        let hash = answer_hash(ruby, joined.answer, false)?;
+        if let Some(id) = joined.participant_id {
+            hash.aset(ruby.to_symbol("participant_id"), id)?;
+        }
+        Ok(hash)
     })
 }
 
@@ -106,5 +140,6 @@ pub fn init(ruby: &Ruby) -> RbResult<()> {
     let module: RModule = errors::native_module(ruby)?.define_module("DyteNative")?;
     module.define_singleton_method("_native_call", function!(call, 2))?;
     module.define_singleton_method("_native_check", function!(check, 1))?;
+    module.define_singleton_method("_native_join", function!(join, 1))?;
     Ok(())
 }

@@ -31,6 +31,14 @@ module Integrations
         call("add_participant", "meeting_id" => meeting_id.to_s, "user_id" => user_id.to_s, "name" => name.to_s, "picture" => picture.to_s)
       end
 
+      # Chatwoot's newest flow for an agent joining a meeting: participant_id is the one stored on
+      # the meeting message (data.participants["user:ID"]), if any. The answer carries the join
+      # token, and participant_id: when Chatwoot should store a (new) one.
+      def join(meeting_id:, user_id:, name:, picture:, participant_id: nil)
+        DyteNative._native_join(input.merge("meeting_id" => meeting_id.to_s, "user_id" => user_id.to_s, "name" => name.to_s,
+                                            "picture" => picture.to_s, "participant_id" => participant_id&.to_s))
+      end
+
       def refresh_token(meeting_id:, participant_id:)
         call("refresh_token", "meeting_id" => meeting_id.to_s, "participant_id" => participant_id.to_s)
       end
