@@ -17,7 +17,7 @@ RSpec.describe "Integrations::Native::SendService with Dialogflow" do
   end
   let(:token_url) { "http://127.0.0.1:#{google.port}/token" }
   let(:conversation) do
-    FakeChatwoot::Conversation.new(id: 57, identifier: nil, account: FakeChatwoot::Account.new("Acme"), messages: [])
+    FakeChatwoot::Conversation.new(id: 57, identifier: nil, account: FakeChatwoot::Account.new("Acme"), messages: [], status: "pending")
   end
   let(:message) { FakeChatwoot::Message.new(content: "Where is my order?", message_type: :incoming, conversation: conversation) }
 
@@ -122,5 +122,55 @@ RSpec.describe "Integrations::Native::SendService with Dialogflow" do
     expect(n::SendService.new(hook: hook, message: outgoing).perform).to be_noop
     bad = FakeChatwoot::Hook.new(app_id: "dialogflow", active: true, settings: { "project_id" => "p", "credentials" => "{}" })
     expect { n::SendService.new(hook: bad, message: message).perform }.to raise_error(n::ConfigurationError, /credentials/)
+  end
+
+  describe "Chatwoot's bot rules, before any request" do
+    before do
+      google_issues_tokens
+      dialogflow_answers([{ "text" => { "text" => ["ok"] } }])
+    end
+
+    def outcome_for(message, event: "message.created")
+      n::SendService.new(hook: hook, message: message, event: event).perform
+    end
+
+    it "skips private notes, activity, agents' messages and conversations that are not pending" do
+      with = ->(**fields) { FakeChatwoot::Message.new(content: "hi", message_type: :incoming, conversation: conversation, **fields) }
+      expect(outcome_for(with.call(private: true)).reason).to match(/private/)
+      expect(outcome_for(with.call(message_type: :activity)).reason).to match(/incoming and outgoing/)
+      expect(outcome_for(with.call(message_type: :outgoing)).reason).to match(/select/)
+      expect(outcome_for(with.call(message_type: :outgoing), event: "message.updated").reason).to match(/select/)
+      open = FakeChatwoot::Conversation.new(id: 57, account: FakeChatwoot::Account.new("Acme"), messages: [], status: "open")
+      expect(outcome_for(with.call(conversation: open)).reason).to match(/not pending/)
+      expect(outcome_for(with.call(content: "  ")).reason).to match(/no text/)
+      expect([google.received, dialogflow.received]).to eq([[], []])
+    end
+
+    it "sends the value the customer submitted in a select (an outgoing input_select, updated)" do
+      select = FakeChatwoot::Message.new(content: "Pick a topic", message_type: :outgoing, conversation: conversation, content_type: "input_select",
+                                         content_attributes: { "items" => [{ "title" => "Orders", "value" => "orders" }],
+                                                               "submitted_values" => [{ "title" => "Orders", "value" => "orders" }] })
+      expect(outcome_for(select, event: "message.updated")).to be_reply
+      expect(JSON.parse(dialogflow.received.last.body).dig("queryInput", "text", "text")).to eq("orders")
+    end
+  end
+
+  it "posts payload cards as message params (an input_select survives), and resolves on a resolve action" do
+    google_issues_tokens
+    card = { "content" => "What is it about?", "content_type" => "input_select",
+             "content_attributes" => { "items" => [{ "title" => "Orders", "value" => "orders" }, { "title" => "Billing", "value" => "billing" }] } }
+    dialogflow_answers([{ "text" => { "text" => ["Hi!"] } }, { "payload" => card }])
+    outcome = n::SendService.new(hook: hook, message: message).perform
+    expect([outcome.kind, outcome.content, outcome.messages]).to eq([:reply, "Hi!", [{ "content" => "Hi!" }, card]])
+    dialogflow_answers([{ "text" => { "text" => ["Glad I could help."] } }, { "payload" => { "action" => "resolve" } }])
+    outcome = n::SendService.new(hook: hook, message: message).perform
+    expect([outcome.kind, outcome.messages]).to eq([:resolve, [{ "content" => "Glad I could help." }]])
+  end
+
+  it "asks to disable the hook when Dialogflow denies permission" do
+    google_issues_tokens
+    dialogflow.respond { [403, { "Content-Type" => "application/json" }, JSON.generate("error" => { "code" => 403, "message" => "IAM permission 'dialogflow.sessions.detectIntent' denied.", "status" => "PERMISSION_DENIED" })] }
+    outcome = n::SendService.new(hook: hook, message: message).perform
+    expect([outcome.kind, outcome.reason]).to eq([:disable_hook, "permission_denied"])
   end
 end

@@ -62,6 +62,28 @@ RSpec.describe Integrations::Native::SendService do
       expect(body["messages"].drop(1)).to eq(history.last(10).map { |m| { "role" => m.incoming? ? "user" : "assistant", "content" => m.content } })
     end
 
+    it "sends only chat messages: no private notes, no activity; templates are the assistant's" do
+      openai_answers
+      mixed = [
+        FakeChatwoot::Message.new(content: "Hi, my order is late", message_type: :incoming),
+        FakeChatwoot::Message.new(content: "Thanks for writing! We reply within a day.", message_type: :template),
+        FakeChatwoot::Message.new(content: "internal: VIP, refund without asking", message_type: :outgoing, private: true),
+        FakeChatwoot::Message.new(content: "Conversation was assigned to Sam", message_type: :activity),
+        *Array.new(9) { |i| FakeChatwoot::Message.new(content: "c#{i}", message_type: i.even? ? :incoming : :outgoing) },
+        FakeChatwoot::Message.new(content: "note after", message_type: :outgoing, private: true),
+      ]
+      chat = FakeChatwoot::Conversation.new(id: 58, identifier: nil, account: account, messages: mixed)
+      message = FakeChatwoot::Message.new(content: "c8", message_type: :incoming, conversation: chat)
+      described_class.new(hook: openai_hook, message: message).perform
+      turns = JSON.parse(openai.received.last.body)["messages"].drop(1)
+      expect(turns.map { |t| t["content"] }).to eq(["Thanks for writing! We reply within a day.", *Array.new(9) { |i| "c#{i}" }])
+      expect(turns.first["role"]).to eq("assistant")
+      expect(turns.map { |t| t["content"] }.join).not_to include("internal", "assigned", "note after")
+      # The number lives in Rust; the face has no copy of it.
+      expect(n::SendServiceNative::HISTORY).to eq(10)
+      expect(described_class.const_defined?(:HISTORY, false)).to be(false)
+    end
+
     it "uses the hook's model and system prompt" do
       openai_answers
       described_class.new(hook: openai_hook("api_key" => "sk-test-key", "model" => "gpt-4o-mini", "system_prompt" => "Be brief."),

@@ -19,7 +19,7 @@ RSpec.describe "Provider URL paths" do
       "private_key" => rsa.private_to_pem, "token_uri" => "https://oauth2.googleapis.com/token" }
   end
   # Chatwoot's conversation, with the contact_inbox whose source_id is the Dialogflow session.
-  let(:conversation_class) { Struct.new(:id, :identifier, :account, :messages, :contact_inbox, keyword_init: true) }
+  let(:conversation_class) { Struct.new(:id, :identifier, :account, :messages, :contact_inbox, :status, keyword_init: true) }
 
   # RFC 3986: everything but the unreserved characters percent-encoded (written here independently
   # of the gem, to check it).
@@ -29,7 +29,7 @@ RSpec.describe "Provider URL paths" do
 
   def perform(source_id, settings = {})
     conversation = conversation_class.new(id: 57, identifier: nil, account: FakeChatwoot::Account.new("Acme"), messages: [],
-                                          contact_inbox: Struct.new(:source_id).new(source_id))
+                                          contact_inbox: Struct.new(:source_id).new(source_id), status: "pending")
     message = FakeChatwoot::Message.new(content: "Where is my order?", message_type: :incoming, conversation: conversation)
     hook = FakeChatwoot::Hook.new(app_id: "dialogflow", active: true,
                                   settings: { "project_id" => "acme-bot", "credentials" => JSON.generate(credentials) }.merge(settings))

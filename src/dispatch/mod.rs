@@ -22,7 +22,9 @@ mod urls;
 
 use std::time::Duration;
 
-pub use crate::providers::http::{post as provider_post, ProviderFailure};
+pub use crate::providers::http::{
+    get as provider_get, post as provider_post, request as provider_request, ProviderFailure,
+};
 pub use classify::{classify_status, parse_retry_after, Verdict};
 pub use config::{call_timeout, DispatchConfig, Limit, Settings, Unit, LIMITS};
 pub use engine::{configure, current_config, engine, Engine};

@@ -119,8 +119,31 @@ impl Transport {
         let hops = Hops {
             signing: None,
             keep_headers: false,
+            get: false,
+            follow: true,
         };
         self.post_with(url, headers, hops, body, limit, timeout)
+            .await
+    }
+
+    /// `post` as a bodiless GET (a provider's read-only call: OpenAI's key check, listings; Slack's
+    /// file downloads). Without `follow_redirects` the first answer is the answer (a redirect
+    /// included), so a token in `headers` never travels anywhere but `url`.
+    pub async fn get(
+        &self,
+        url: &Url,
+        headers: HeaderMap,
+        follow_redirects: bool,
+        limit: usize,
+        timeout: Duration,
+    ) -> std::result::Result<Reply, TransportError> {
+        let hops = Hops {
+            signing: None,
+            keep_headers: false,
+            get: true,
+            follow: follow_redirects,
+        };
+        self.post_with(url, headers, hops, Bytes::new(), limit, timeout)
             .await
     }
 
@@ -138,37 +161,11 @@ impl Transport {
         let hops = Hops {
             signing: Some(signing),
             keep_headers: self.redirect_keeps_headers,
+            get: false,
+            follow: true,
         };
         self.post_with(url, headers, hops, body, limit, timeout)
             .await
-    }
-
-    /// GETs `url` and reads at most `limit` bytes of the answer, all within `timeout` (Slack's file
-    /// downloads). No redirect is followed: the answer is the first response, so the caller's
-    /// headers (a provider's token) never travel to another origin.
-    pub async fn get(
-        &self,
-        url: &Url,
-        mut headers: HeaderMap,
-        limit: usize,
-        timeout: Duration,
-    ) -> std::result::Result<Reply, TransportError> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        // The one guard, as for every POST (the connector checks the resolved addresses too).
-        self.guard
-            .admit(url)
-            .map_err(|refusal| TransportError::refused(&refusal, true))?;
-        if !headers.contains_key(USER_AGENT) {
-            headers.insert(USER_AGENT, self.user_agent.clone());
-        }
-        let request = request(Method::GET, url, headers, Bytes::new())?;
-        let sent = async {
-            self.client
-                .request(request)
-                .await
-                .map_err(|e| client_failure(&e))
-        };
-        reply_within(sent, deadline, timeout, limit).await
     }
 
     async fn post_with(
@@ -203,7 +200,7 @@ impl Transport {
         if !headers.contains_key(ACCEPT) {
             headers.insert(ACCEPT, HeaderValue::from_static("*/*"));
         }
-        let mut method = Method::POST;
+        let mut method = if hops.get { Method::GET } else { Method::POST };
         // Borrowed until a redirect is followed: no copy of the URL per request otherwise.
         let mut current = Cow::Borrowed(url);
         for hop in 0..=self.max_redirects {
@@ -226,7 +223,7 @@ impl Transport {
                 .await
                 .map_err(|e| client_failure(&e))?;
             let location = match response.status().as_u16() {
-                301 | 302 | 303 | 307 | 308 if self.max_redirects > 0 => {
+                301 | 302 | 303 | 307 | 308 if self.max_redirects > 0 && hops.follow => {
                     response.headers().get(LOCATION).cloned()
                 }
                 _ => None,
@@ -276,6 +273,10 @@ impl Transport {
 struct Hops<'a> {
     signing: Option<&'a Signing<'a>>,
     keep_headers: bool,
+    /// The first request is a bodiless GET (a provider's read-only call) rather than a POST.
+    get: bool,
+    /// Whether a redirect is followed at all (within `max_redirects`).
+    follow: bool,
 }
 
 /// The headers the gem itself set, without the caller's (tokens, API keys, cookies).

@@ -27,6 +27,8 @@ pub enum FieldKind {
     ServiceAccountKey,
     /// One of a fixed list of values.
     OneOf(&'static [&'static str]),
+    /// true or false (a form's checkbox).
+    Boolean,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -45,6 +47,28 @@ pub struct App {
     /// Connected through OAuth: the hook's access_token is the credential.
     pub oauth: bool,
     pub fields: &'static [Field],
+    /// Chatwoot's schema forbids other properties (additionalProperties false).
+    pub closed: bool,
+    /// Sets of fields of which one must be complete (Dyte: RealtimeKit's, or the legacy pair);
+    /// the first set is the one asked for.
+    pub one_of: &'static [&'static [&'static str]],
+}
+
+impl App {
+    /// The same app with Chatwoot's additionalProperties false.
+    const fn closed(self) -> App {
+        App {
+            closed: true,
+            ..self
+        }
+    }
+
+    const fn one_of(self, sets: &'static [&'static [&'static str]]) -> App {
+        App {
+            one_of: sets,
+            ..self
+        }
+    }
 }
 
 const fn field(name: &'static str, label: &'static str, required: bool, kind: FieldKind) -> Field {
@@ -69,6 +93,8 @@ const fn app(
         hook_type,
         oauth,
         fields,
+        closed: false,
+        one_of: &[],
     }
 }
 
@@ -117,7 +143,8 @@ pub static APPS: &[App] = &[
             field("region", "Dialogflow Region", false, Text),
             field("language_code", "Language code", false, Text),
         ],
-    ),
+    )
+    .closed(),
     app(
         "openai",
         "OpenAI",
@@ -125,6 +152,8 @@ pub static APPS: &[App] = &[
         false,
         &[
             field("api_key", "API key", true, Text),
+            field("label_suggestion", "Label suggestions", false, Boolean),
+            // The gem's auto-reply (Chatwoot's form does not show these).
             field("model", "Model", false, Text),
             field("system_prompt", "System prompt", false, Text),
         ],
@@ -144,17 +173,26 @@ pub static APPS: &[App] = &[
                 ServiceAccountKey,
             ),
         ],
-    ),
+    )
+    .closed(),
+    // RealtimeKit's settings, or Dyte's legacy pair that hooks saved before keep.
     app(
         "dyte",
         "Dyte",
         Account,
         false,
         &[
-            field("api_key", "API key", true, Text),
-            field("organization_id", "Organization ID", true, Text),
+            field("account_id", "Cloudflare Account ID", false, Text),
+            field("app_id", "RealtimeKit App ID", false, Text),
+            field("api_token", "Cloudflare API Token", false, Text),
+            field("organization_id", "Organization ID", false, Text),
+            field("api_key", "API key", false, Text),
         ],
-    ),
+    )
+    .one_of(&[
+        &["account_id", "app_id", "api_token"],
+        &["organization_id", "api_key"],
+    ]),
     app("dashboard_apps", "Dashboard Apps", Account, false, &[]),
     app("shopify", "Shopify", Account, true, &[]),
     app("notion", "Notion", Account, true, &[]),
@@ -210,6 +248,28 @@ pub fn validate(app: &App, settings: &Value) -> Vec<(String, String)> {
             errors.push((field.name.to_string(), format!("{} {problem}", field.label)));
         }
     }
+    if app.closed {
+        for name in object.keys() {
+            if !app.fields.iter().any(|f| f.name == name) {
+                errors.push((name.clone(), "is not a setting of this app".to_string()));
+            }
+        }
+    }
+    let given = |name: &&str| {
+        object
+            .get(*name)
+            .is_some_and(|v| !v.is_null() && v.as_str() != Some(""))
+    };
+    if !app.one_of.is_empty() && !app.one_of.iter().any(|set| set.iter().all(given)) {
+        for name in app.one_of[0].iter().filter(|n| !given(n)) {
+            let label = app
+                .fields
+                .iter()
+                .find(|f| f.name == *name)
+                .map_or(*name, |f| f.label);
+            errors.push((name.to_string(), format!("{label} is required")));
+        }
+    }
     errors
 }
 
@@ -225,6 +285,7 @@ fn check(kind: FieldKind, value: &Value) -> Option<String> {
             _ => Some(format!("must be one of {}", allowed.join(", "))),
         },
         ServiceAccountKey => service_account_problem(value),
+        Boolean => (!value.is_boolean()).then(|| "must be true or false".to_string()),
     }
 }
 
@@ -308,6 +369,46 @@ mod tests {
         )
         .is_empty());
         assert!(validate(app, &json!({"project_id": "p", "credentials": good})).is_empty());
+    }
+
+    #[test]
+    fn chatwoot_schemas() {
+        let dialogflow = find("dialogflow").unwrap();
+        let key = json!({"type": "service_account", "client_email": "a@b", "token_uri": "t",
+            "private_key": "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n"});
+        let extra = validate(
+            dialogflow,
+            &json!({"project_id": "p", "credentials": key, "url": "x"}),
+        );
+        assert_eq!(
+            extra,
+            [(
+                "url".to_string(),
+                "is not a setting of this app".to_string()
+            )]
+        );
+        let openai = find("openai").unwrap();
+        assert!(validate(
+            openai,
+            &json!({"api_key": "sk", "label_suggestion": true, "anything": 1})
+        )
+        .is_empty());
+        assert_eq!(
+            validate(openai, &json!({"api_key": "sk", "label_suggestion": "yes"}))[0].1,
+            "Label suggestions must be true or false"
+        );
+        let dyte = find("dyte").unwrap();
+        assert!(validate(
+            dyte,
+            &json!({"account_id": "a", "app_id": "b", "api_token": "t"})
+        )
+        .is_empty());
+        assert!(validate(dyte, &json!({"organization_id": "o", "api_key": "k"})).is_empty());
+        let missing: Vec<String> = validate(dyte, &json!({"account_id": "a", "api_key": "k"}))
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect();
+        assert_eq!(missing, ["app_id", "api_token"]);
     }
 
     #[test]

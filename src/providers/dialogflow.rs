@@ -1,197 +1,21 @@
-//! Dialogflow ES: a service-account key is exchanged for an access token (an RS256 JWT posted to
-//! Google's token endpoint, cached until shortly before it expires), then detectIntent answers the
-//! customer's message with fulfillment messages: text replies, or a handoff to a human.
+//! Dialogflow ES: with an access token for the hook's service account (google_auth), detectIntent
+//! answers the customer's message with fulfillment messages: replies, cards, a handoff or a
+//! resolve.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::Outcome;
-use crate::dispatch::{provider_post, Engine, ProviderFailure, ProviderReply};
-use crate::secret::Secret;
-use crate::sync::lock;
+use super::google_auth::{self, ServiceAccount, TokenFailure};
+use super::{from_failure, Outcome, OutcomeKind};
+use crate::dispatch::{provider_post, Engine, ProviderReply};
 use crate::{Error, Result};
 
-pub const SCOPE: &str = "https://www.googleapis.com/auth/cloud-platform";
 pub const DEFAULT_LANGUAGE: &str = "en-US";
+/// Chatwoot's Dialogflow client timeout, for the token and detectIntent alike.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_API_URL: &str = "https://dialogflow.googleapis.com";
-/// A cached token is renewed this long before Google says it expires.
-const RENEW_BEFORE: Duration = Duration::from_secs(120);
-
-/// The parts of a service-account key file we use.
-#[derive(Deserialize)]
-pub struct ServiceAccount {
-    pub client_email: String,
-    private_key: String,
-}
-
-impl std::fmt::Debug for ServiceAccount {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServiceAccount")
-            .field("client_email", &self.client_email)
-            .field("private_key", &"[REDACTED]")
-            .finish()
-    }
-}
-
-impl ServiceAccount {
-    /// From the hook's `credentials` setting: the key file's JSON, as a String or an object.
-    pub fn from_setting(credentials: &Value) -> Result<Self> {
-        let parsed;
-        let key = match credentials {
-            Value::String(text) => {
-                parsed = serde_json::from_str::<Value>(text).map_err(|_| {
-                    Error::Configuration("dialogflow: credentials are not JSON".into())
-                })?;
-                &parsed
-            }
-            other => other,
-        };
-        serde_json::from_value(key.clone()).map_err(|_| {
-            Error::Configuration("dialogflow: credentials lack client_email or private_key".into())
-        })
-    }
-}
-
-#[derive(Serialize)]
-struct Claims<'a> {
-    iss: &'a str,
-    scope: &'a str,
-    aud: &'a str,
-    iat: i64,
-    exp: i64,
-}
-
-/// The signed JWT assertion for Google's token endpoint (valid for one hour).
-pub fn assertion(account: &ServiceAccount, token_url: &str, now: i64) -> Result<String> {
-    let key =
-        jsonwebtoken::EncodingKey::from_rsa_pem(account.private_key.as_bytes()).map_err(|_| {
-            Error::Configuration(
-                "dialogflow: the credentials' private_key is not a valid RSA key".into(),
-            )
-        })?;
-    let claims = Claims {
-        iss: &account.client_email,
-        scope: SCOPE,
-        aud: token_url,
-        iat: now,
-        exp: now + 3600,
-    };
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
-        &claims,
-        &key,
-    )
-    .map_err(|e| Error::Internal(format!("dialogflow: cannot sign the token request: {e}")))
-}
-
-/// (service account email, token URL)
-type TokenKey = (String, String);
-
-/// Access tokens and when to renew them, by TokenKey, shared by every call in the process.
-static TOKENS: Mutex<Option<HashMap<TokenKey, (Secret, Instant)>>> = Mutex::new(None);
-
-fn cached(key: &TokenKey) -> Option<Secret> {
-    let tokens = lock(&TOKENS);
-    tokens
-        .as_ref()?
-        .get(key)
-        .filter(|(_, until)| Instant::now() < *until)
-        .map(|(token, _)| token.clone())
-}
-
-fn remember(key: TokenKey, token: Secret, expires_in: Duration) {
-    let mut tokens = lock(&TOKENS);
-    let until = Instant::now() + expires_in.saturating_sub(RENEW_BEFORE);
-    tokens
-        .get_or_insert_with(HashMap::new)
-        .insert(key, (token, until));
-}
-
-/// Why a call did not give an answer we can read: an Outcome to return, or an error.
-enum Stop {
-    Outcome(Outcome),
-    Error(Error),
-}
-
-impl From<Error> for Stop {
-    fn from(e: Error) -> Self {
-        Stop::Error(e)
-    }
-}
-
-fn transport(stage: &str, failure: ProviderFailure) -> Stop {
-    if failure.retryable() {
-        Stop::Outcome(Outcome::retry(
-            format!("dialogflow {stage}: {}", failure.message()),
-            None,
-        ))
-    } else {
-        Stop::Error(Error::Configuration(format!(
-            "dialogflow {stage}: {}",
-            failure.message()
-        )))
-    }
-}
-
-/// A token for `account`, from the cache or fresh from `token_url`.
-async fn access_token(
-    engine: &Engine,
-    account: &ServiceAccount,
-    token_url: &str,
-    timeout: Duration,
-) -> std::result::Result<Secret, Stop> {
-    let key = (account.client_email.clone(), token_url.to_string());
-    if let Some(token) = cached(&key) {
-        return Ok(token);
-    }
-    let jwt = assertion(account, token_url, crate::signature::now_unix())?;
-    let form =
-        format!("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion={jwt}");
-    let reply = provider_post(
-        engine,
-        token_url,
-        None,
-        "application/x-www-form-urlencoded",
-        form.into_bytes(),
-        timeout,
-    )
-    .await
-    .map_err(|f| transport("token", f))?;
-    #[derive(Deserialize)]
-    struct TokenAnswer {
-        access_token: String,
-        expires_in: Option<u64>,
-    }
-    match reply.status {
-        200..=299 => {}
-        400 | 401 | 403 => return Err(Stop::Outcome(Outcome::disable_hook("invalid_credentials"))),
-        429 | 500..=599 => {
-            return Err(Stop::Outcome(Outcome::retry(
-                format!("dialogflow token: HTTP {}", reply.status),
-                reply.retry_after,
-            )))
-        }
-        status => {
-            return Err(Stop::Error(Error::Delivery(format!(
-                "dialogflow token: HTTP {status}"
-            ))))
-        }
-    }
-    let answer: TokenAnswer = serde_json::from_slice(&reply.body)
-        .map_err(|_| Error::Delivery("dialogflow token: an answer without access_token".into()))?;
-    let token = Secret::new(answer.access_token);
-    remember(
-        key,
-        token.clone(),
-        Duration::from_secs(answer.expires_in.unwrap_or(3600)),
-    );
-    Ok(token)
-}
 
 /// Characters left as they are in a path segment: RFC 3986's unreserved ones. Everything else,
 /// `/ ? # % :` included, is percent-encoded, so a value can neither add segments, start a query
@@ -218,7 +42,7 @@ pub fn path_segment(what: &str, value: &str) -> Result<String> {
 
 /// The project id: Google's characters (letters, digits, hyphens, and the `domain.com:` prefix of
 /// the oldest projects), so that the setting names a project and nothing else.
-fn check_project(project: &str) -> Result<()> {
+pub(crate) fn check_project(project: &str) -> Result<()> {
     let valid = (1..=128).contains(&project.len())
         && project.starts_with(|c: char| c.is_ascii_alphanumeric())
         && project
@@ -289,7 +113,10 @@ pub fn detect_intent_body(text: &str, language: &str) -> Vec<u8> {
         .into_bytes()
 }
 
-/// Text fulfillment messages become replies; a payload `{"action": "handoff"}` hands over.
+/// Chatwoot's reading of the fulfillment messages, in order: one with text is a reply (its first
+/// text); any other is its `payload`, which names an `action` (`handoff`, `resolve`) or is itself
+/// the params of a bot message (content, content_type, content_attributes: an input_select card
+/// keeps its items).
 pub fn interpret(reply: &ProviderReply) -> Result<Outcome> {
     match reply.status {
         200..=299 => {}
@@ -304,37 +131,53 @@ pub fn interpret(reply: &ProviderReply) -> Result<Outcome> {
     }
     let body: Value = serde_json::from_slice(&reply.body)
         .map_err(|_| Error::Delivery("dialogflow: the answer is not JSON".into()))?;
-    let mut replies = Vec::new();
-    let mut handoff = false;
-    let messages = body
+    let mut messages: Vec<Value> = Vec::new();
+    let mut action = None;
+    let fulfillment = body
         .pointer("/queryResult/fulfillmentMessages")
         .and_then(Value::as_array);
-    for message in messages.into_iter().flatten() {
-        if let Some(texts) = message.pointer("/text/text").and_then(Value::as_array) {
-            replies.extend(
-                texts
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(str::trim)
-                    .filter(|t| !t.is_empty())
-                    .map(String::from),
-            );
-        }
-        if message.pointer("/payload/action").and_then(Value::as_str) == Some("handoff") {
-            handoff = true;
+    for message in fulfillment.into_iter().flatten() {
+        let text = message
+            .pointer("/text/text")
+            .and_then(Value::as_array)
+            .and_then(|texts| texts.first())
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
+        let params = match text {
+            Some(text) => json!({ "content": text }),
+            None => match message.get("payload") {
+                Some(Value::Object(payload)) if !payload.is_empty() => {
+                    Value::Object(payload.clone())
+                }
+                _ => continue,
+            },
+        };
+        match params.get("action").and_then(Value::as_str) {
+            Some("handoff") => action = Some(OutcomeKind::Handoff),
+            Some("resolve") => action = Some(OutcomeKind::Resolve),
+            // Chatwoot ignores other actions (and never posts a payload that names one).
+            Some(_) => {}
+            None => messages.push(params),
         }
     }
-    Ok(match (handoff, replies.is_empty()) {
-        (true, _) => Outcome {
-            replies: replies.clone(),
-            content: replies.first().cloned(),
-            ..Outcome::handoff()
-        },
-        (false, true) => Outcome::noop("dialogflow answered with no text"),
-        (false, false) => Outcome {
-            replies: replies.clone(),
-            ..Outcome::reply(replies[0].clone())
-        },
+    let replies: Vec<String> = messages
+        .iter()
+        .filter_map(|m| m.get("content").and_then(Value::as_str))
+        .map(String::from)
+        .collect();
+    let kind = match action {
+        Some(kind) => kind,
+        None if messages.is_empty() => {
+            return Ok(Outcome::noop("dialogflow answered with nothing to post"))
+        }
+        None => OutcomeKind::Reply,
+    };
+    Ok(Outcome {
+        content: replies.first().cloned(),
+        replies,
+        messages,
+        ..Outcome::of(kind)
     })
 }
 
@@ -351,7 +194,9 @@ pub struct DialogflowCall {
     pub token_url: String,
 }
 
-pub async fn perform(engine: &Engine, call: DialogflowCall, timeout: Duration) -> Result<Outcome> {
+/// Performs the call within Chatwoot's [`TIMEOUT`] per request.
+pub async fn perform(engine: &Engine, call: DialogflowCall) -> Result<Outcome> {
+    let timeout = TIMEOUT;
     // Before the token: a project, region or session that cannot be in the URL costs no request.
     let url = detect_intent_url(
         &call.api_url,
@@ -359,11 +204,16 @@ pub async fn perform(engine: &Engine, call: DialogflowCall, timeout: Duration) -
         call.region.as_deref(),
         &call.session,
     )?;
-    let token = match access_token(engine, &call.account, &call.token_url, timeout).await {
-        Ok(token) => token,
-        Err(Stop::Outcome(outcome)) => return Ok(outcome),
-        Err(Stop::Error(error)) => return Err(error),
-    };
+    let token =
+        match google_auth::access_token(engine, &call.account, &call.token_url, timeout).await {
+            Ok(token) => token,
+            Err(TokenFailure::Refused) => return Ok(Outcome::disable_hook("invalid_credentials")),
+            Err(TokenFailure::Unavailable {
+                reason,
+                retry_after,
+            }) => return Ok(Outcome::retry(format!("dialogflow {reason}"), retry_after)),
+            Err(TokenFailure::Error(error)) => return Err(error),
+        };
     let body = detect_intent_body(&call.text, &call.language);
     match provider_post(
         engine,
@@ -376,10 +226,7 @@ pub async fn perform(engine: &Engine, call: DialogflowCall, timeout: Duration) -
     .await
     {
         Ok(reply) => interpret(&reply),
-        Err(f) => match transport("detectIntent", f) {
-            Stop::Outcome(outcome) => Ok(outcome),
-            Stop::Error(error) => Err(error),
-        },
+        Err(failure) => from_failure("dialogflow detectIntent", failure),
     }
 }
 
@@ -502,7 +349,7 @@ mod tests {
 
     #[test]
     fn answers() {
-        let texts = json!({"queryResult": {"fulfillmentMessages": [{"text": {"text": ["Hi!", " "]}}, {"text": {"text": ["How can I help?"]}}]}});
+        let texts = json!({"queryResult": {"fulfillmentMessages": [{"text": {"text": ["Hi!", "ignored"]}}, {"text": {"text": ["How can I help?"]}}]}});
         let outcome = interpret(&reply(200, texts)).unwrap();
         assert_eq!(
             (outcome.kind, outcome.replies.clone()),
@@ -511,11 +358,21 @@ mod tests {
                 vec!["Hi!".to_string(), "How can I help?".to_string()]
             )
         );
-        let handoff = json!({"queryResult": {"fulfillmentMessages": [{"text": {"text": ["Connecting you"]}}, {"payload": {"action": "handoff"}}]}});
+        let card = json!({"content": "Pick one", "content_type": "input_select",
+            "content_attributes": {"items": [{"title": "Orders", "value": "orders"}]}});
+        let handoff = json!({"queryResult": {"fulfillmentMessages": [{"text": {"text": ["Connecting you"]}}, {"payload": card}, {"payload": {"action": "handoff"}}]}});
         let outcome = interpret(&reply(200, handoff)).unwrap();
+        assert_eq!(outcome.kind, OutcomeKind::Handoff);
         assert_eq!(
-            (outcome.kind, outcome.replies.len()),
-            (OutcomeKind::Handoff, 1)
+            outcome.messages,
+            [json!({"content": "Connecting you"}), card]
+        );
+        let resolve =
+            json!({"queryResult": {"fulfillmentMessages": [{"payload": {"action": "resolve"}}]}});
+        let outcome = interpret(&reply(200, resolve)).unwrap();
+        assert_eq!(
+            (outcome.kind, outcome.messages.len()),
+            (OutcomeKind::Resolve, 0)
         );
         assert_eq!(
             interpret(&reply(200, json!({"queryResult": {}})))
@@ -532,23 +389,5 @@ mod tests {
             OutcomeKind::Retry
         );
         assert!(interpret(&reply(400, json!({}))).is_err());
-    }
-
-    #[test]
-    fn service_account_parsing_hides_the_key() {
-        let account = ServiceAccount::from_setting(
-            &json!({"client_email": "a@b", "private_key": "KEY"})
-                .to_string()
-                .into(),
-        )
-        .unwrap();
-        assert!(!format!("{account:?}").contains("KEY"));
-        assert!(ServiceAccount::from_setting(&json!("{bad")).is_err());
-        assert!(
-            assertion(&account, "https://oauth2.googleapis.com/token", 0)
-                .unwrap_err()
-                .to_string()
-                .contains("not a valid RSA key")
-        );
     }
 }

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use http::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use url::Url;
 
 use crate::dispatch::{parse_endpoint_url, Engine, ErrorKind, TransportError};
 use crate::secret::Secret;
@@ -29,16 +30,80 @@ pub async fn post(
     body: Vec<u8>,
     timeout: Duration,
 ) -> Result<ProviderReply, ProviderFailure> {
+    let (url, mut headers) = target(url, bearer)?;
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    let Ok(_permit) = engine.permits.acquire().await else {
+        return Err(shutting_down());
+    };
+    engine
+        .transport()
+        .post(&url, headers, body.into(), MAX_PROVIDER_RESPONSE, timeout)
+        .await
+}
+
+/// GETs `url` with a Bearer token (when given) and waits for the whole answer.
+pub async fn get(
+    engine: &Engine,
+    url: &str,
+    bearer: Option<&Secret>,
+    timeout: Duration,
+) -> Result<ProviderReply, ProviderFailure> {
+    let authorization = bearer.map(|token| Secret::new([b"Bearer ", token.expose()].concat()));
+    request(engine, false, url, authorization.as_ref(), None, timeout).await
+}
+
+/// A JSON call with a whole Authorization header value (`Basic …`, `Bearer …`): a POST of
+/// `body` when given, else a GET.
+pub async fn request(
+    engine: &Engine,
+    post: bool,
+    url: &str,
+    authorization: Option<&Secret>,
+    body: Option<Vec<u8>>,
+    timeout: Duration,
+) -> Result<ProviderReply, ProviderFailure> {
+    let (url, mut headers) = target(url, None)?;
+    if let Some(value) = authorization {
+        let mut value = HeaderValue::from_bytes(value.expose()).map_err(|_| {
+            TransportError::new(
+                ErrorKind::Invalid,
+                "the credentials are not a valid header value",
+            )
+        })?;
+        value.set_sensitive(true);
+        headers.insert(AUTHORIZATION, value);
+    }
+    if post {
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    }
+    let Ok(_permit) = engine.permits.acquire().await else {
+        return Err(shutting_down());
+    };
+    let transport = engine.transport();
+    if post {
+        let body = body.unwrap_or_default().into();
+        transport
+            .post(&url, headers, body, MAX_PROVIDER_RESPONSE, timeout)
+            .await
+    } else {
+        transport
+            .get(&url, headers, true, MAX_PROVIDER_RESPONSE, timeout)
+            .await
+    }
+}
+
+fn shutting_down() -> ProviderFailure {
+    TransportError::new(
+        ErrorKind::ShuttingDown,
+        "the delivery engine is shutting down",
+    )
+}
+
+/// The URL (parsed; the transport's guard admits it) and the Authorization header of a call.
+fn target(url: &str, bearer: Option<&Secret>) -> Result<(Url, HeaderMap), ProviderFailure> {
     let url = parse_endpoint_url(url)
         .map_err(|message| TransportError::new(ErrorKind::Invalid, message))?;
-    let Ok(_permit) = engine.permits.acquire().await else {
-        return Err(TransportError::new(
-            ErrorKind::ShuttingDown,
-            "the delivery engine is shutting down",
-        ));
-    };
     let mut headers = HeaderMap::new();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Some(token) = bearer {
         let mut value =
             HeaderValue::from_bytes(&[b"Bearer ", token.expose()].concat()).map_err(|_| {
@@ -50,8 +115,5 @@ pub async fn post(
         value.set_sensitive(true);
         headers.insert(AUTHORIZATION, value);
     }
-    engine
-        .transport()
-        .post(&url, headers, body.into(), MAX_PROVIDER_RESPONSE, timeout)
-        .await
+    Ok((url, headers))
 }

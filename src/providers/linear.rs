@@ -1,5 +1,7 @@
-//! Linear's GraphQL API (Chatwoot's Linear integration): one call, errors read off the answer.
-//! GraphQL reports most errors as HTTP 200 with an `errors` array.
+//! Linear's GraphQL API (Chatwoot's Linear integration): the operations Chatwoot uses, each a
+//! fixed document with GraphQL variables (no value is ever spliced into a query), and the answer:
+//! success is a 2xx with non-null `data`. GraphQL reports most errors as HTTP 200 with an
+//! `errors` array.
 
 use std::time::Duration;
 
@@ -9,15 +11,100 @@ use crate::dispatch::{provider_post, Engine, ProviderReply};
 use crate::secret::Secret;
 use crate::{Error, Result};
 
+/// The operations, by the name the Ruby face calls them.
+pub const OPERATIONS: &[(&str, &str)] = &[
+    ("teams", "query Teams { teams { nodes { id name } } }"),
+    ("team_entities", "query TeamEntities($teamId: ID!) { users { nodes { id name } } projects { nodes { id name } } \
+workflowStates(filter: { team: { id: { eq: $teamId } } }) { nodes { id name } } \
+issueLabels(filter: { team: { id: { eq: $teamId } } }) { nodes { id name } } }"),
+    ("search_issues", "query SearchIssues($term: String!) { searchIssues(term: $term) { nodes { id title description identifier url state { name color } } } }"),
+    ("linked_issues", "query AttachmentsForURL($url: String!) { attachmentsForURL(url: $url) { nodes { id title url issue { id identifier title \
+description priority createdAt url assignee { name avatarUrl } state { name color } labels { nodes { id name color description } } } } } }"),
+    ("create_issue", "mutation IssueCreate($input: IssueCreateInput!) { issueCreate(input: $input) { success issue { id title identifier url } } }"),
+    ("link_issue", "mutation AttachmentLinkURL($url: String!, $issueId: String!, $title: String, $createAsUser: String, $displayIconUrl: String) { \
+attachmentLinkURL(url: $url, issueId: $issueId, title: $title, createAsUser: $createAsUser, displayIconUrl: $displayIconUrl) { success attachment { id title url } } }"),
+    ("unlink_issue", "mutation AttachmentDelete($id: String!) { attachmentDelete(id: $id) { success } }"),
+];
+
+/// The document for `operation` and its variables, checked: Chatwoot's rules for an issue (team
+/// and title required, priority 0 to 4, labels an array of strings), null fields dropped.
+/// ArgumentError naming the field otherwise.
+pub fn operation(operation: &str, variables: Value) -> Result<(&'static str, Value)> {
+    let Some((_, query)) = OPERATIONS.iter().find(|(name, _)| *name == operation) else {
+        return Err(Error::InvalidArgument(format!(
+            "linear: no operation {operation:?}"
+        )));
+    };
+    let Value::Object(mut variables) = variables else {
+        return Err(Error::InvalidArgument(
+            "linear: variables must be a Hash".into(),
+        ));
+    };
+    variables.retain(|_, v| !v.is_null());
+    if operation == "create_issue" {
+        let input = check_issue(variables.remove("input").unwrap_or(Value::Null))?;
+        variables.insert("input".into(), input);
+    }
+    Ok((query, Value::Object(variables)))
+}
+
+fn check_issue(input: Value) -> Result<Value> {
+    let Value::Object(mut input) = input else {
+        return Err(Error::InvalidArgument(
+            "linear: the issue must be a Hash".into(),
+        ));
+    };
+    input.retain(|_, v| !v.is_null());
+    for required in ["teamId", "title"] {
+        let present = input
+            .get(required)
+            .and_then(Value::as_str)
+            .is_some_and(|v| !v.trim().is_empty());
+        if !present {
+            return Err(Error::InvalidArgument(format!(
+                "linear: {required} is required"
+            )));
+        }
+    }
+    if let Some(priority) = input.get("priority") {
+        if priority.as_u64().is_none_or(|p| p > 4) {
+            return Err(Error::InvalidArgument(
+                "linear: priority must be an Integer from 0 (none) to 4 (low)".into(),
+            ));
+        }
+    }
+    if let Some(labels) = input.get("labelIds") {
+        let strings = labels
+            .as_array()
+            .is_some_and(|ids| ids.iter().all(Value::is_string));
+        if !strings {
+            return Err(Error::InvalidArgument(
+                "linear: labelIds must be an Array of Strings".into(),
+            ));
+        }
+    }
+    Ok(Value::Object(input))
+}
+
 pub fn graphql_body(query: &str, variables: &Value) -> Vec<u8> {
     json!({ "query": query, "variables": variables })
         .to_string()
         .into_bytes()
 }
 
-/// The `data` of a GraphQL answer, or a DeliveryError with the provider's messages.
+/// The `data` of a GraphQL answer: a 2xx with non-null `data` (as Chatwoot reads it, even beside
+/// partial `errors`); otherwise a DeliveryError with the provider's messages, or the status.
 pub fn interpret(reply: &ProviderReply) -> Result<Value> {
     let body: Option<Value> = serde_json::from_slice(&reply.body).ok();
+    if (200..=299).contains(&reply.status) {
+        if let Some(data) = body
+            .as_ref()
+            .and_then(|b| b.get("data"))
+            .filter(|d| !d.is_null())
+        {
+            return Ok(data.clone());
+        }
+    }
     let messages: Vec<String> = body
         .as_ref()
         .and_then(|b| b.get("errors"))
@@ -37,20 +124,15 @@ pub fn interpret(reply: &ProviderReply) -> Result<Value> {
     if !messages.is_empty() {
         return Err(Error::Delivery(format!("linear: {}", messages.join("; "))));
     }
-    match reply.status {
-        200..=299 => {}
-        401 | 403 => {
-            return Err(Error::Delivery(format!(
-                "linear: not authorized (HTTP {}); reconnect the integration",
-                reply.status
-            )))
-        }
-        429 => return Err(Error::Delivery("linear: rate limited (HTTP 429)".into())),
-        status => return Err(Error::Delivery(format!("linear: HTTP {status}"))),
-    }
-    body.and_then(|mut b| b.get_mut("data").map(Value::take))
-        .filter(|data| !data.is_null())
-        .ok_or_else(|| Error::Delivery("linear: an answer without data".into()))
+    Err(Error::Delivery(match reply.status {
+        200..=299 => "linear: an answer without data".into(),
+        401 | 403 => format!(
+            "linear: not authorized (HTTP {}); reconnect the integration",
+            reply.status
+        ),
+        429 => "linear: rate limited (HTTP 429)".into(),
+        status => format!("linear: HTTP {status}"),
+    }))
 }
 
 /// Performs one GraphQL request with the integration's OAuth token.
@@ -96,6 +178,11 @@ mod tests {
             .to_string()
             .contains("not authorized"));
         assert!(interpret(&reply(200, json!({"data": null}))).is_err());
+        // Data beside partial errors is success, as Chatwoot reads it; data on a 500 is not.
+        let partial =
+            json!({"data": {"teams": {"nodes": []}}, "errors": [{"message": "one field failed"}]});
+        assert!(interpret(&reply(200, &partial)).is_ok());
+        assert!(interpret(&reply(500, &partial)).is_err());
         assert!(interpret(&ProviderReply {
             status: 502,
             retry_after: None,
@@ -104,6 +191,55 @@ mod tests {
         .unwrap_err()
         .to_string()
         .contains("502"));
+    }
+
+    #[test]
+    fn operations_check_their_variables() {
+        let (query, variables) = operation(
+            "create_issue",
+            json!({"input": {"teamId": "t", "title": "Refund", "priority": 2, "labelIds": ["l"], "projectId": null}}),
+        )
+        .unwrap();
+        assert!(query.starts_with("mutation IssueCreate($input: IssueCreateInput!)"));
+        assert_eq!(
+            variables,
+            json!({"input": {"teamId": "t", "title": "Refund", "priority": 2, "labelIds": ["l"]}})
+        );
+        for (input, field) in [
+            (json!({"teamId": "t"}), "title"),
+            (json!({"title": "x"}), "teamId"),
+            (
+                json!({"teamId": "t", "title": "x", "priority": 5}),
+                "priority",
+            ),
+            (
+                json!({"teamId": "t", "title": "x", "priority": -1}),
+                "priority",
+            ),
+            (
+                json!({"teamId": "t", "title": "x", "priority": "1"}),
+                "priority",
+            ),
+            (
+                json!({"teamId": "t", "title": "x", "labelIds": "l"}),
+                "labelIds",
+            ),
+            (
+                json!({"teamId": "t", "title": "x", "labelIds": [1]}),
+                "labelIds",
+            ),
+        ] {
+            let error = operation("create_issue", json!({ "input": input })).unwrap_err();
+            assert!(
+                matches!(&error, Error::InvalidArgument(m) if m.contains(field)),
+                "{error:?}"
+            );
+        }
+        assert!(operation("drop_tables", json!({})).is_err());
+        // Every document takes its values as variables: nothing to splice into.
+        for (_, query) in OPERATIONS {
+            assert!(!query.contains('"'), "{query}");
+        }
     }
 
     #[test]

@@ -2,14 +2,19 @@
 
 pub mod apps;
 pub mod dialogflow;
+pub mod dyte;
+pub mod google_auth;
+pub mod google_translate;
 pub mod http;
 pub mod linear;
+pub mod messages;
 pub mod openai;
+pub mod openai_editor;
 mod outcome;
 pub mod send_service;
 pub mod slack;
 
-pub use outcome::{Outcome, OutcomeKind};
+pub use outcome::{from_failure, Outcome, OutcomeKind};
 
 /// A provider's answer as the unit tests build it: a status and a body (a JSON `Value` or text).
 #[cfg(test)]

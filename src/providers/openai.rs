@@ -1,13 +1,18 @@
 //! OpenAI chat completions (Chatwoot's OpenAI ProcessorService), and OpenAI-compatible servers.
 
+use std::time::Duration;
+
 use serde_json::{json, Value};
 
+use super::messages::{last_chat, ChatMessage};
 use super::Outcome;
-use crate::dispatch::ProviderReply;
+use crate::dispatch::{provider_get, Engine, ProviderReply};
+use crate::secret::Secret;
 use crate::{Error, Result};
 
 pub const DEFAULT_MODEL: &str = "gpt-4";
-/// How much of the conversation is sent: the last messages, oldest first.
+/// How much of the conversation the auto-reply sends: the last chat messages (no private notes,
+/// no activity), oldest first.
 pub const HISTORY: usize = 10;
 
 /// The system prompt: the hook's own, or Chatwoot's default naming the account.
@@ -18,16 +23,30 @@ pub fn system_prompt(custom: Option<&str>, account_name: &str) -> String {
     }
 }
 
-/// The request body: the system prompt, then the history (`true` = an incoming message, the user).
-pub fn chat_body(model: &str, system: &str, history: &[(bool, String)]) -> Vec<u8> {
-    let start = history.len().saturating_sub(HISTORY);
+/// The request body: the system prompt, then the last [`HISTORY`] chat messages (the customer's
+/// are the user's turns; agents' and templates are the assistant's).
+pub fn chat_body(model: &str, system: &str, history: &[ChatMessage]) -> Vec<u8> {
     let mut messages = vec![json!({ "role": "system", "content": system })];
-    messages.extend(
-        history[start..].iter().map(|(incoming, content)| json!({ "role": if *incoming { "user" } else { "assistant" }, "content": content })),
-    );
+    messages.extend(last_chat(history, HISTORY).into_iter().map(|m| {
+        json!({ "role": if m.incoming() { "user" } else { "assistant" }, "content": m.content })
+    }));
     json!({ "model": model, "messages": messages, "max_tokens": 500, "temperature": 0.7 })
         .to_string()
         .into_bytes()
+}
+
+/// How long the key check on save may take.
+pub const KEY_CHECK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Chatwoot's key check when a hook is saved: GET `{base}/models` with the key. The key is invalid
+/// only when OpenAI answers 401; any other answer, or none (a timeout, an outage), counts as valid
+/// so that a network problem never blocks saving.
+pub async fn key_valid(engine: &Engine, base_url: &str, api_key: &Secret) -> bool {
+    let url = format!("{}/models", base_url.trim_end_matches('/'));
+    !matches!(
+        provider_get(engine, &url, Some(api_key), KEY_CHECK_TIMEOUT).await,
+        Ok(reply) if reply.status == 401
+    )
 }
 
 /// What the answer means: the first choice's content is the reply.
@@ -84,6 +103,7 @@ pub fn interpret(reply: &ProviderReply) -> Result<Outcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::providers::messages::MessageType;
     use crate::providers::test_reply as reply;
     use crate::providers::OutcomeKind;
 
@@ -94,7 +114,18 @@ mod tests {
             "You are a helpful customer support assistant for Acme."
         );
         assert_eq!(system_prompt(Some("Be brief."), "Acme"), "Be brief.");
-        let history: Vec<(bool, String)> = (0..12).map(|i| (i % 2 == 0, format!("m{i}"))).collect();
+        let history: Vec<ChatMessage> = (0..12)
+            .map(|i| ChatMessage {
+                message_type: if i % 2 == 0 {
+                    MessageType::Incoming
+                } else {
+                    MessageType::Outgoing
+                },
+                private: false,
+                content: format!("m{i}"),
+                sender_name: String::new(),
+            })
+            .collect();
         let body: Value = serde_json::from_slice(&chat_body("gpt-4o", "sys", &history)).unwrap();
         let messages = body["messages"].as_array().unwrap();
         assert_eq!(messages.len(), 11);

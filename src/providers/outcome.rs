@@ -2,6 +2,9 @@
 
 use std::time::Duration;
 
+use crate::dispatch::ProviderFailure;
+use crate::Error;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutcomeKind {
     /// Create a reply message with `content` (and `replies`).
@@ -14,6 +17,8 @@ pub enum OutcomeKind {
     Retry,
     /// Open the conversation for a human agent (with any `replies` first).
     Handoff,
+    /// Resolve the conversation (a bot's `resolve` action; with any `messages` first).
+    Resolve,
     /// Nothing to do.
     Noop,
 }
@@ -26,6 +31,7 @@ impl OutcomeKind {
             OutcomeKind::DisableHook => "disable_hook",
             OutcomeKind::Retry => "retry",
             OutcomeKind::Handoff => "handoff",
+            OutcomeKind::Resolve => "resolve",
             OutcomeKind::Noop => "noop",
         }
     }
@@ -41,10 +47,14 @@ pub struct Outcome {
     pub retry_after: Option<Duration>,
     /// The id to store on the message (Slack: `cw-origin-<ts>` as external_source_id_slack).
     pub external_source_id: Option<String>,
+    /// Bot messages to create, in order, each a Hash of message params (`content`, or a
+    /// payload's `content_type` and `content_attributes`, such as an input_select card).
+    pub messages: Vec<serde_json::Value>,
 }
 
 impl Outcome {
-    fn of(kind: OutcomeKind) -> Self {
+    /// An outcome of `kind` with nothing else set.
+    pub fn of(kind: OutcomeKind) -> Self {
         Outcome {
             kind,
             content: None,
@@ -53,6 +63,7 @@ impl Outcome {
             reason: None,
             retry_after: None,
             external_source_id: None,
+            messages: Vec::new(),
         }
     }
 
@@ -95,5 +106,22 @@ impl Outcome {
             retry_after,
             ..Outcome::of(OutcomeKind::Retry)
         }
+    }
+}
+
+/// A provider call that got no HTTP answer, for every app the same way: a failure a later try may
+/// cure (timeout, refused connection, shutting down) is an Outcome to retry; any other (a URL the
+/// guard refuses, a token that cannot be a header) is the hook's configuration.
+pub fn from_failure(what: &str, failure: ProviderFailure) -> crate::Result<Outcome> {
+    if failure.retryable() {
+        Ok(Outcome::retry(
+            format!("{what}: {}", failure.message()),
+            None,
+        ))
+    } else {
+        Err(Error::Configuration(format!(
+            "{what}: {}",
+            failure.message()
+        )))
     }
 }

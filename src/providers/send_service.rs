@@ -1,24 +1,82 @@
 //! SendService: for a hook and a message, decide whether to act, build the provider's request,
 //! perform it, and answer with an Outcome. Everything that can be decided without the network
-//! (unknown app, invalid settings, wrong direction, missing token) is decided in `prepare`, before
-//! any request is made.
+//! (unknown app, inactive hook, invalid settings, wrong direction, missing token) is decided here,
+//! in `plan`, before any request is made; the Ruby face only reads Chatwoot's models.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use serde_json::Value;
 
-use super::dialogflow::{self, DialogflowCall, ServiceAccount};
-use super::{openai, slack, Outcome};
-use crate::dispatch::{provider_post, Engine};
+use super::dialogflow::{self, DialogflowCall};
+use super::google_auth::ServiceAccount;
+use super::messages::ChatMessage;
+use super::{from_failure, openai, slack, Outcome};
+use crate::dispatch::{dispatch_all, provider_post, DispatchOptions, EndpointSpec, Engine, Scheme};
 use crate::providers::apps;
 use crate::secret::Secret;
 use crate::{Error, Result};
+
+/// The apps SendService acts for. Every other app of the registry is refused by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum App {
+    /// The generic webhook: the message event, signed, through the dispatcher.
+    Webhook,
+    Slack,
+    OpenAi,
+    Dialogflow,
+}
+
+impl App {
+    /// The app for a hook's `app_id`: ConfigurationError for an id the registry does not know, or
+    /// one SendService has nothing to send for.
+    pub fn from_id(id: &str) -> Result<App> {
+        Ok(match id {
+            "webhook" => App::Webhook,
+            "slack" => App::Slack,
+            "openai" => App::OpenAi,
+            "dialogflow" => App::Dialogflow,
+            other if apps::find(other).is_some() => {
+                return Err(Error::Configuration(format!(
+                    "the {other} app is not handled by SendService"
+                )))
+            }
+            other => {
+                return Err(Error::Configuration(format!(
+                    "unknown app {}",
+                    shown_id(other)
+                )))
+            }
+        })
+    }
+
+    pub fn id(self) -> &'static str {
+        match self {
+            App::Webhook => "webhook",
+            App::Slack => "slack",
+            App::OpenAi => "openai",
+            App::Dialogflow => "dialogflow",
+        }
+    }
+}
+
+/// An app id as an error may show it: quoted when it is short, else only its length (it is the
+/// caller's data and may be anything).
+fn shown_id(id: &str) -> String {
+    if id.len() <= 40 {
+        format!("{id:?}")
+    } else {
+        format!("(an id of {} bytes)", id.len())
+    }
+}
 
 /// What the Ruby side reads off Chatwoot's hook and message (duck-typed there), as plain data.
 #[derive(Debug, Clone, Default)]
 pub struct SendInput {
     pub app_id: String,
+    /// `hook.active?` (or its status is enabled): an inactive hook sends nothing.
+    pub active: bool,
     pub settings: Value,
     pub access_token: Option<Secret>,
     pub reference_id: Option<String>,
@@ -28,8 +86,8 @@ pub struct SendInput {
     pub sender_name: Option<String>,
     pub conversation_identifier: Option<String>,
     pub account_name: String,
-    /// The conversation's last messages, oldest first: (incoming?, content).
-    pub history: Vec<(bool, String)>,
+    /// The conversation's last messages, oldest first (the OpenAI auto-reply keeps the chat ones).
+    pub history: Vec<ChatMessage>,
     /// The provider's base URL from the configuration (slack_api_url, openai_api_url, …).
     pub base_url: String,
     /// Google's token endpoint (c.google_token_url), for Dialogflow.
@@ -39,13 +97,27 @@ pub struct SendInput {
     // Slack (issue 17)
     /// Chatwoot's message, conversation and inbox fields Slack's post is built from.
     pub slack: slack::outgoing::SlackFields,
+    // -- the providers' fields (webhook, OpenAI, Dialogflow, …) --
+    /// The webhook app: the message event's body, serialized by the Ruby face.
+    pub webhook_body: Vec<u8>,
+    /// The hook event: `message.created` or `message.updated` (Dialogflow's bot rules).
+    pub event: String,
+    /// The message is a private note.
+    pub private: bool,
+    /// The message's content_type (`input_select` for a bot's select).
+    pub content_type: String,
+    /// The first of content_attributes.submitted_values: what the customer chose in a select.
+    pub submitted_value: Option<String>,
+    /// The conversation's status (`pending` while a bot handles it).
+    pub conversation_status: Option<String>,
 }
 
-/// A provider request ready to send, or the decision that none is needed.
+/// What SendService will do for one message: answer at once, or make a provider call.
 #[derive(Debug)]
-pub enum Prepared {
-    Skip(Outcome),
-    Request(Request),
+pub enum Plan {
+    /// Nothing to send; the Outcome says why.
+    Answer(Outcome),
+    Call(Request),
 }
 
 #[derive(Debug)]
@@ -56,13 +128,21 @@ pub enum Request {
     Dialogflow(DialogflowCall),
     /// Slack's chat.postMessage (src/providers/slack/outgoing.rs).
     Slack(slack::outgoing::Post),
+    /// One signed delivery of the message event.
+    Webhook(WebhookCall),
 }
 
 #[derive(Debug)]
 pub struct Call {
-    app: &'static str,
+    app: App,
     url: String,
     token: Secret,
+    body: Vec<u8>,
+}
+
+#[derive(Debug)]
+pub struct WebhookCall {
+    endpoint: EndpointSpec,
     body: Vec<u8>,
 }
 
@@ -78,40 +158,67 @@ fn endpoint(base_url: &str, path: &str) -> String {
     format!("{}/{}", base_url.trim_end_matches('/'), path)
 }
 
-/// Everything decided before the network: validation, direction, the request itself.
-pub fn prepare(input: &SendInput) -> Result<Prepared> {
-    let app = apps::find(&input.app_id)
-        .ok_or_else(|| Error::Configuration(format!("unknown app {:?}", input.app_id)))?;
-    let problems = apps::validate(app, &input.settings);
-    if !problems.is_empty() {
-        let list: Vec<String> = problems
-            .into_iter()
-            .map(|(field, message)| format!("{field}: {message}"))
-            .collect();
-        return Err(Error::Configuration(format!(
-            "invalid {} settings: {}",
-            app.id,
-            list.join("; ")
-        )));
+/// Everything decided before the network: the app, whether the hook is active, its settings,
+/// the direction, and the request itself.
+pub fn plan(input: &SendInput) -> Result<Plan> {
+    let app = App::from_id(&input.app_id)?;
+    if !input.active {
+        return Ok(Plan::Answer(Outcome::noop("the hook is not active")));
     }
-    match app.id {
-        "slack" => slack::outgoing::prepare(input),
-        "openai" => prepare_openai(input),
-        "dialogflow" => prepare_dialogflow(input),
-        other => Err(Error::Configuration(format!(
-            "the {other} app is not handled by SendService"
-        ))),
+    check_settings(app, &input.settings)?;
+    match app {
+        App::Webhook => plan_webhook(input),
+        App::Slack => slack::outgoing::plan(input),
+        App::OpenAi => plan_openai(input),
+        App::Dialogflow => plan_dialogflow(input),
     }
 }
 
-fn prepare_openai(input: &SendInput) -> Result<Prepared> {
+/// The registry's validation, as one ConfigurationError listing every problem.
+fn check_settings(app: App, settings: &Value) -> Result<()> {
+    let Some(registered) = apps::find(app.id()) else {
+        return Err(Error::Internal(format!(
+            "{} is not in the registry",
+            app.id()
+        )));
+    };
+    let problems = apps::validate(registered, settings);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = problems
+        .into_iter()
+        .map(|(field, message)| format!("{field}: {message}"))
+        .collect();
+    Err(Error::Configuration(format!(
+        "invalid {} settings: {}",
+        app.id(),
+        list.join("; ")
+    )))
+}
+
+fn plan_webhook(input: &SendInput) -> Result<Plan> {
+    let url = setting(&input.settings, "url").unwrap_or_default();
+    Ok(Plan::Call(Request::Webhook(WebhookCall {
+        endpoint: EndpointSpec {
+            url: url.to_string(),
+            secret: setting(&input.settings, "secret").map(Secret::new),
+            headers: Vec::new(),
+            delivery_id: None,
+            previous_secrets: Vec::new(),
+        },
+        body: input.webhook_body.clone(),
+    })))
+}
+
+fn plan_openai(input: &SendInput) -> Result<Plan> {
     if !input.incoming {
-        return Ok(Prepared::Skip(Outcome::noop(
+        return Ok(Plan::Answer(Outcome::noop(
             "openai answers incoming messages only",
         )));
     }
     if input.content.trim().is_empty() {
-        return Ok(Prepared::Skip(Outcome::noop("the message has no text")));
+        return Ok(Plan::Answer(Outcome::noop("the message has no text")));
     }
     let api_key = setting(&input.settings, "api_key")
         .ok_or_else(|| Error::Configuration("openai: api_key is required".into()))?;
@@ -120,25 +227,40 @@ fn prepare_openai(input: &SendInput) -> Result<Prepared> {
         setting(&input.settings, "system_prompt"),
         &input.account_name,
     );
-    Ok(Prepared::Request(Request::Bearer(Call {
-        app: "openai",
+    Ok(Plan::Call(Request::Bearer(Call {
+        app: App::OpenAi,
         url: endpoint(&input.base_url, "chat/completions"),
         token: Secret::new(api_key),
         body: openai::chat_body(model, &system, &input.history),
     })))
 }
 
-fn prepare_dialogflow(input: &SendInput) -> Result<Prepared> {
-    if !input.incoming {
-        return Ok(Prepared::Skip(Outcome::noop(
-            "dialogflow answers incoming messages only",
-        )));
+fn plan_dialogflow(input: &SendInput) -> Result<Plan> {
+    let updated = input.event == "message.updated";
+    let skip = |reason: &str| Ok(Plan::Answer(Outcome::noop(reason)));
+    if input.private {
+        return skip("dialogflow does not see private notes");
     }
-    if input.content.trim().is_empty() {
-        return Ok(Prepared::Skip(Outcome::noop("the message has no text")));
+    if !input.incoming && !input.outgoing {
+        return skip("dialogflow answers incoming and outgoing messages only");
+    }
+    if input.outgoing && !(updated && input.content_type == "input_select") {
+        return skip("dialogflow answers outgoing messages only when a select is submitted");
+    }
+    if input.conversation_status.as_deref() != Some("pending") {
+        return skip("the conversation is not pending (a bot handles pending conversations)");
+    }
+    // An update is a submitted select: what the customer chose is the text.
+    let text = if updated {
+        input.submitted_value.clone().unwrap_or_default()
+    } else {
+        input.content.clone()
+    };
+    if text.trim().is_empty() {
+        return skip("the message has no text");
     }
     let credentials = input.settings.get("credentials").unwrap_or(&Value::Null);
-    Ok(Prepared::Request(Request::Dialogflow(DialogflowCall {
+    Ok(Plan::Call(Request::Dialogflow(DialogflowCall {
         account: ServiceAccount::from_setting(credentials)?,
         project: setting(&input.settings, "project_id")
             .unwrap_or_default()
@@ -148,18 +270,19 @@ fn prepare_dialogflow(input: &SendInput) -> Result<Prepared> {
             .unwrap_or(dialogflow::DEFAULT_LANGUAGE)
             .to_string(),
         session: input.session_id.clone(),
-        text: input.content.clone(),
+        text,
         api_url: input.base_url.clone(),
         token_url: input.token_url.clone(),
     })))
 }
 
-/// Performs a prepared request on the engine and reads the answer.
+/// Performs a planned request on the engine and reads the answer.
 pub async fn perform(engine: Arc<Engine>, request: Request, timeout: Duration) -> Result<Outcome> {
     match request {
         Request::Bearer(call) => perform_bearer(&engine, call, timeout).await,
-        Request::Dialogflow(call) => dialogflow::perform(&engine, call, timeout).await,
+        Request::Dialogflow(call) => dialogflow::perform(&engine, call).await,
         Request::Slack(post) => slack::outgoing::perform(&engine, post, timeout).await,
+        Request::Webhook(call) => perform_webhook(engine, call, timeout).await,
     }
 }
 
@@ -175,21 +298,39 @@ async fn perform_bearer(engine: &Engine, call: Call, timeout: Duration) -> Resul
     .await
     {
         Ok(reply) => reply,
-        Err(failure) if failure.retryable() => {
-            return Ok(Outcome::retry(
-                format!("{}: {}", call.app, failure.message()),
-                None,
-            ))
-        }
-        Err(failure) => {
-            return Err(Error::Configuration(format!(
-                "{}: {}",
-                call.app,
-                failure.message()
-            )))
-        }
+        Err(failure) => return from_failure(call.app.id(), failure),
     };
-    openai::interpret(&reply)
+    match call.app {
+        App::OpenAi => openai::interpret(&reply),
+        other => Err(Error::Internal(format!(
+            "{} has no Bearer request",
+            other.id()
+        ))),
+    }
+}
+
+/// The webhook's one result as an Outcome: delivered, retry later, or a DeliveryError.
+async fn perform_webhook(
+    engine: Arc<Engine>,
+    call: WebhookCall,
+    timeout: Duration,
+) -> Result<Outcome> {
+    let options = DispatchOptions {
+        scheme: Scheme::Chatwoot,
+        timeout: Some(timeout),
+    };
+    let results = dispatch_all(engine, vec![call.endpoint], Bytes::from(call.body), options).await;
+    let Some(result) = results.into_iter().next() else {
+        return Err(Error::Internal(
+            "webhook: the dispatch gave no result".into(),
+        ));
+    };
+    match result.error {
+        None => Ok(Outcome::noop("delivered")),
+        Some(error) if result.retryable => Ok(Outcome::retry(error, result.retry_after)),
+        Some(error) if result.invalid => Err(Error::Configuration(format!("webhook: {error}"))),
+        Some(error) => Err(Error::Delivery(format!("webhook: {error}"))),
+    }
 }
 
 #[cfg(test)]
@@ -200,6 +341,7 @@ mod tests {
     fn slack_input() -> SendInput {
         SendInput {
             app_id: "slack".into(),
+            active: true,
             settings: json!({}),
             access_token: Some(Secret::new("xoxb-1")),
             reference_id: Some("C123".into()),
@@ -220,26 +362,23 @@ mod tests {
             ..slack_input()
         };
         assert!(matches!(
-            prepare(&first_post).unwrap(),
-            Prepared::Request(Request::Slack(_))
+            plan(&first_post).unwrap(),
+            Plan::Call(Request::Slack(_))
         ));
-        assert!(matches!(
-            prepare(&slack_input()).unwrap(),
-            Prepared::Skip(_)
-        ));
-        let no_token = prepare(&SendInput {
+        assert!(matches!(plan(&slack_input()).unwrap(), Plan::Answer(_)));
+        let no_token = plan(&SendInput {
             access_token: None,
             ..first_post.clone()
         })
         .unwrap_err();
         assert!(no_token.to_string().contains("access_token"));
-        let no_channel = prepare(&SendInput {
+        let no_channel = plan(&SendInput {
             reference_id: None,
             ..first_post.clone()
         })
         .unwrap_err();
         assert!(no_channel.to_string().contains("channel"));
-        assert!(prepare(&SendInput {
+        assert!(plan(&SendInput {
             app_id: "fax".into(),
             ..slack_input()
         })
@@ -252,7 +391,7 @@ mod tests {
             incoming: true,
             ..slack_input()
         };
-        assert!(prepare(&openai)
+        assert!(plan(&openai)
             .unwrap_err()
             .to_string()
             .contains("API key is required"));
@@ -260,10 +399,42 @@ mod tests {
             conversation_identifier: Some("1.5".into()),
             ..slack_input()
         };
-        let Prepared::Request(request) = prepare(&thread).unwrap() else {
+        let Plan::Call(request) = plan(&thread).unwrap() else {
             panic!()
         };
         // The token never shows in Debug output.
         assert!(!format!("{request:?}").contains("xoxb-1"));
+    }
+
+    #[test]
+    fn the_app_and_the_hook_decide_first() {
+        assert_eq!(App::from_id("openai").unwrap(), App::OpenAi);
+        assert!(App::from_id("dyte")
+            .unwrap_err()
+            .to_string()
+            .contains("not handled by SendService"));
+        let long = "x".repeat(100);
+        assert_eq!(
+            App::from_id(&long).unwrap_err().to_string(),
+            "unknown app (an id of 100 bytes)"
+        );
+        // An inactive hook answers noop before its settings are read.
+        let inactive = SendInput {
+            active: false,
+            access_token: None,
+            ..slack_input()
+        };
+        assert!(
+            matches!(plan(&inactive).unwrap(), Plan::Answer(o) if o.reason.as_deref() == Some("the hook is not active"))
+        );
+        let webhook = SendInput {
+            app_id: "webhook".into(),
+            settings: json!({"url": "ftp://x"}),
+            ..slack_input()
+        };
+        assert!(plan(&webhook)
+            .unwrap_err()
+            .to_string()
+            .contains("invalid webhook settings: url"));
     }
 }

@@ -1,13 +1,19 @@
 //! Ruby binding for the `chatwoot_integrations` core crate: conversion, GVL handling and error
 //! mapping only. Each Ruby class or module has one module here with its own `init`.
 
+mod apps;
 mod configuration;
 mod delivery_result;
 mod dispatch;
 mod durable;
+mod dyte;
 mod errors;
+mod google_translate;
 mod helpers;
+mod json_values;
+mod linear;
 mod namespace;
+mod openai;
 mod payload;
 mod send_service;
 mod signature;
@@ -33,5 +39,10 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     slack::init(ruby)?;
     payload::init(ruby)?;
     send_service::init(ruby)?;
+    apps::init(ruby)?;
+    linear::init(ruby)?;
+    openai::init(ruby)?;
+    google_translate::init(ruby)?;
+    dyte::init(ruby)?;
     Ok(())
 }

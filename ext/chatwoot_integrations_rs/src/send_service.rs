@@ -1,33 +1,57 @@
-//! `Integrations::Native::SendService` and `Apps`: the native halves. The Ruby face reads Chatwoot's
-//! duck-typed hook and message into a Hash of plain values; this decides, performs the provider
-//! call with the GVL released (interruptible), and returns the outcome as a tuple.
+//! `Integrations::Native::SendServiceNative`: the native half of SendService. The Ruby face reads
+//! Chatwoot's duck-typed hook and message into a Hash of plain values; the core decides (app,
+//! active, settings, direction), performs the provider call with the GVL released
+//! (interruptible), and the outcome comes back as a Hash with named fields.
 
 use chatwoot_integrations::dispatch;
-use chatwoot_integrations::providers::apps;
-use chatwoot_integrations::providers::send_service::{self, Prepared, SendInput};
-use chatwoot_integrations::providers::{linear, Outcome};
+use chatwoot_integrations::providers::messages::{ChatMessage, MessageType};
+use chatwoot_integrations::providers::openai::HISTORY;
+use chatwoot_integrations::providers::send_service::{self, Plan, SendInput};
+use chatwoot_integrations::providers::Outcome;
 use chatwoot_integrations::secret::Secret;
 use chatwoot_integrations::Error as CoreError;
-use magnus::{function, prelude::*, IntoValue, RArray, RHash, RModule, RString, Ruby, Value};
+use magnus::{function, prelude::*, Error, RArray, RHash, RModule, RString, Ruby, Value};
 
 use crate::errors::{self, to_ruby};
-use crate::helpers::{
-    bytes::{owned, with_bytes},
-    gvl,
-    panic::guard,
-    RbResult,
-};
+use crate::helpers::{bytes::owned, gvl, panic::guard, RbResult};
+use crate::json_values;
+use crate::payload::value::to_value;
 
-fn settings_from(ruby: &Ruby, json: RString) -> RbResult<apps::Settings> {
-    with_bytes([json], |[json]| apps::parse_settings(json)).map_err(|e| to_ruby(ruby, e))
+/// The conversation's messages as the face reads them:
+/// `[[message_type, private, content, sender_name], …]`.
+pub fn history_from(ruby: &Ruby, rows: Option<RArray>) -> RbResult<Vec<ChatMessage>> {
+    let Some(rows) = rows else {
+        return Ok(Vec::new());
+    };
+    let mut history = Vec::with_capacity(rows.len());
+    for row in rows.into_iter() {
+        let (kind, private, content, sender_name): (String, bool, String, Option<String>) =
+            magnus::TryConvert::try_convert(row)?;
+        let Some(message_type) = MessageType::parse(&kind) else {
+            return Err(Error::new(
+                ruby.exception_arg_error(),
+                "a message's message_type must be incoming, outgoing, activity or template",
+            ));
+        };
+        history.push(ChatMessage {
+            message_type,
+            private,
+            content,
+            sender_name: sender_name.unwrap_or_default(),
+        });
+    }
+    Ok(history)
 }
 
 /// Reads the input Hash the Ruby face builds (String keys).
 fn input_from(ruby: &Ruby, hash: RHash) -> RbResult<SendInput> {
     let token: Option<RString> = hash.lookup("access_token")?;
+    let settings: Value = hash.fetch("settings")?;
+    let webhook_body: Option<RString> = hash.lookup("webhook_body")?;
     Ok(SendInput {
         app_id: hash.fetch("app_id")?,
-        settings: settings_from(ruby, hash.fetch("settings_json")?)?,
+        active: hash.lookup::<_, Option<bool>>("active")?.unwrap_or(false),
+        settings: to_value(ruby, settings, "settings")?,
         access_token: token.map(|t| Secret::new(owned(t))),
         reference_id: hash.lookup("reference_id")?,
         content: hash
@@ -40,9 +64,7 @@ fn input_from(ruby: &Ruby, hash: RHash) -> RbResult<SendInput> {
         account_name: hash
             .lookup::<_, Option<String>>("account_name")?
             .unwrap_or_default(),
-        history: hash
-            .lookup::<_, Option<Vec<(bool, String)>>>("history")?
-            .unwrap_or_default(),
+        history: history_from(ruby, hash.lookup("history")?)?,
         base_url: hash.fetch("base_url")?,
         token_url: hash
             .lookup::<_, Option<String>>("token_url")?
@@ -50,32 +72,50 @@ fn input_from(ruby: &Ruby, hash: RHash) -> RbResult<SendInput> {
         session_id: hash
             .lookup::<_, Option<String>>("session_id")?
             .unwrap_or_default(),
+        webhook_body: webhook_body.map(owned).unwrap_or_default(),
+        event: hash
+            .lookup::<_, Option<String>>("event")?
+            .unwrap_or_default(),
+        private: hash.lookup::<_, Option<bool>>("private")?.unwrap_or(false),
+        content_type: hash
+            .lookup::<_, Option<String>>("content_type")?
+            .unwrap_or_default(),
+        submitted_value: hash.lookup("submitted_value")?,
+        conversation_status: hash.lookup("conversation_status")?,
         // Slack (issue 17)
         slack: crate::slack::outgoing_fields(hash.lookup("slack")?)?,
     })
 }
 
-/// `[kind, content, replies, identifier, reason, retry_after, external_source_id]`
-pub(crate) fn outcome_tuple(ruby: &Ruby, o: Outcome) -> RbResult<RArray> {
-    let values: [Value; 7] = [
-        ruby.to_symbol(o.kind.as_str()).into_value_with(ruby),
-        o.content.into_value_with(ruby),
-        ruby.ary_from_vec(o.replies).into_value_with(ruby),
-        o.identifier.into_value_with(ruby),
-        o.reason.into_value_with(ruby),
-        o.retry_after.map(|d| d.as_secs_f64()).into_value_with(ruby),
-        o.external_source_id.into_value_with(ruby),
-    ];
-    Ok(ruby.ary_new_from_values(&values))
+/// `{kind:, content:, replies:, identifier:, reason:, retry_after:, messages:,
+/// external_source_id:}` for `Outcome.new`.
+pub fn outcome_hash(ruby: &Ruby, o: Outcome) -> RbResult<RHash> {
+    let hash = ruby.hash_new();
+    hash.aset(ruby.to_symbol("kind"), ruby.to_symbol(o.kind.as_str()))?;
+    hash.aset(ruby.to_symbol("content"), o.content)?;
+    hash.aset(ruby.to_symbol("replies"), ruby.ary_from_vec(o.replies))?;
+    hash.aset(ruby.to_symbol("identifier"), o.identifier)?;
+    hash.aset(ruby.to_symbol("reason"), o.reason)?;
+    hash.aset(
+        ruby.to_symbol("retry_after"),
+        o.retry_after.map(|d| d.as_secs_f64()),
+    )?;
+    let messages = ruby.ary_new_capa(o.messages.len());
+    for message in &o.messages {
+        messages.push(json_values::to_ruby(ruby, message)?)?;
+    }
+    hash.aset(ruby.to_symbol("messages"), messages)?;
+    hash.aset(ruby.to_symbol("external_source_id"), o.external_source_id)?;
+    Ok(hash)
 }
 
-/// `_native_perform(input)` → the outcome tuple; ConfigurationError / DeliveryError otherwise.
-fn perform(ruby: &Ruby, input: RHash) -> RbResult<RArray> {
+/// `_native_perform(input)` → the outcome Hash; ConfigurationError / DeliveryError otherwise.
+fn perform(ruby: &Ruby, input: RHash) -> RbResult<RHash> {
     guard(ruby, || {
         let input = input_from(ruby, input)?;
-        let outcome = match send_service::prepare(&input).map_err(|e| to_ruby(ruby, e))? {
-            Prepared::Skip(outcome) => outcome,
-            Prepared::Request(request) => {
+        let outcome = match send_service::plan(&input).map_err(|e| to_ruby(ruby, e))? {
+            Plan::Answer(outcome) => outcome,
+            Plan::Call(request) => {
                 let engine = dispatch::engine().map_err(|e| to_ruby(ruby, e))?;
                 let timeout = engine.config.timeout;
                 let work = send_service::perform(engine.clone(), request, timeout);
@@ -83,77 +123,14 @@ fn perform(ruby: &Ruby, input: RHash) -> RbResult<RArray> {
                 result.map_err(|e| to_ruby(ruby, e))?
             }
         };
-        outcome_tuple(ruby, outcome)
-    })
-}
-
-/// `_native_validate(app_id, settings_json)` → `[[field, message], …]` (empty when valid); nil for an unknown app.
-fn validate(ruby: &Ruby, app_id: String, settings_json: RString) -> RbResult<Option<RArray>> {
-    guard(ruby, || {
-        let Some(app) = apps::find(&app_id) else {
-            return Ok(None);
-        };
-        let settings = settings_from(ruby, settings_json)?;
-        let errors = apps::validate(app, &settings);
-        let array = ruby.ary_new_capa(errors.len());
-        for (field, message) in errors {
-            array.push(ruby.ary_new_from_values(&[
-                ruby.str_new(&field).as_value(),
-                ruby.str_new(&message).as_value(),
-            ]))?;
-        }
-        Ok(Some(array))
-    })
-}
-
-/// `_native_apps` → `[[id, name, hook_type, oauth, [[field, label, required], …]], …]`
-fn list(ruby: &Ruby) -> RbResult<RArray> {
-    guard(ruby, || {
-        let array = ruby.ary_new_capa(apps::APPS.len());
-        for app in apps::APPS {
-            let fields = ruby.ary_new_capa(app.fields.len());
-            for f in app.fields {
-                fields.push((f.name, f.label, f.required))?;
-            }
-            array.push((app.id, app.name, app.hook_type.as_str(), app.oauth, fields))?;
-        }
-        Ok(array)
-    })
-}
-
-/// `_native_graphql(url, token, query, variables_json)` → the answer's `data` as JSON text;
-/// DeliveryError with Linear's messages otherwise.
-fn graphql(
-    ruby: &Ruby,
-    url: String,
-    token: RString,
-    query: String,
-    variables_json: RString,
-) -> RbResult<RString> {
-    guard(ruby, || {
-        let token = Secret::new(owned(token));
-        let variables = settings_from(ruby, variables_json)?;
-        let engine = dispatch::engine().map_err(|e| to_ruby(ruby, e))?;
-        let timeout = engine.config.timeout;
-        let call_engine = engine.clone();
-        let call = async move {
-            linear::graphql(&call_engine, &url, &token, &query, &variables, timeout)
-                .await
-                .map(|data| data.to_string())
-        };
-        let data = gvl::block_on(ruby, &engine, call)?.map_err(|e| to_ruby(ruby, e))?;
-        Ok(ruby.str_new(&data))
+        outcome_hash(ruby, outcome)
     })
 }
 
 pub fn init(ruby: &Ruby) -> RbResult<()> {
-    let native = errors::native_module(ruby)?;
-    let send: RModule = native.define_module("SendServiceNative")?;
+    let send: RModule = errors::native_module(ruby)?.define_module("SendServiceNative")?;
     send.define_singleton_method("_native_perform", function!(perform, 1))?;
-    let apps_module: RModule = native.define_module("Apps")?;
-    apps_module.define_singleton_method("_native_validate", function!(validate, 2))?;
-    apps_module.define_singleton_method("_native_apps", function!(list, 0))?;
-    let linear_class = native.define_class("Linear", ruby.class_object())?;
-    linear_class.define_singleton_method("_native_graphql", function!(graphql, 4))?;
+    // How many chat messages the auto-reply sends: the face reads no more than this many.
+    send.const_set("HISTORY", HISTORY)?;
     Ok(())
 }

@@ -21,7 +21,7 @@ use crate::helpers::{
     panic::guard,
     RbResult,
 };
-use crate::send_service::outcome_tuple;
+use crate::send_service::outcome_hash;
 
 /// SendService's `"slack"` Hash (String keys, built by Slack::OutgoingFields in Ruby).
 pub(crate) fn outgoing_fields(hash: Option<RHash>) -> RbResult<SlackFields> {
@@ -167,12 +167,12 @@ fn parse_event(ruby: &Ruby, body: RString) -> RbResult<RHash> {
 
 fn outcome_or_nil(ruby: &Ruby, outcome: Option<Outcome>) -> RbResult<Value> {
     match outcome {
-        Some(o) => Ok(outcome_tuple(ruby, o)?.as_value()),
+        Some(o) => Ok(outcome_hash(ruby, o)?.as_value()),
         None => Ok(ruby.qnil().as_value()),
     }
 }
 
-/// `_native_user_email(base_url, token, user)` → `[email or nil, outcome tuple or nil]`: the
+/// `_native_user_email(base_url, token, user)` → `[email or nil, outcome Hash or nil]`: the
 /// outcome is `:disable_hook` for missing_scope (Chatwoot disables the hook then) or `:retry`;
 /// other Slack errors raise DeliveryError.
 fn user_email(ruby: &Ruby, base_url: String, token: RString, user: String) -> RbResult<RArray> {
@@ -201,7 +201,7 @@ fn user_email(ruby: &Ruby, base_url: String, token: RString, user: String) -> Rb
     })
 }
 
-/// `_native_download(url, token, size)` → `[bytes or nil, outcome tuple or nil]`: a file a
+/// `_native_download(url, token, size)` → `[bytes or nil, outcome Hash or nil]`: a file a
 /// thread reply shares, fetched with the bot token (`size`, when Slack gave it, must match). The
 /// outcome is `:disable_hook` for missing_scope or `:retry`; other failures raise DeliveryError.
 fn download(ruby: &Ruby, url: String, token: RString, size: Option<u64>) -> RbResult<RArray> {
@@ -250,7 +250,7 @@ fn unfurl_links(
         Option<String>,
         RArray,
     ),
-) -> RbResult<RArray> {
+) -> RbResult<RHash> {
     let (base_url, token, channel, unfurl_id, source, cards) = args;
     guard(ruby, || {
         let mut parsed = Vec::with_capacity(cards.len());
@@ -291,7 +291,7 @@ fn unfurl_links(
         let call_engine = engine.clone();
         let call = async move { unfurl::perform(&call_engine, job, timeout).await };
         let outcome = gvl::block_on(ruby, &engine, call)?.map_err(|e| to_ruby(ruby, e))?;
-        outcome_tuple(ruby, outcome)
+        outcome_hash(ruby, outcome)
     })
 }
 
@@ -303,7 +303,7 @@ fn unfurl_entry(
     unfurl_id: Option<String>,
     source: Option<String>,
     cards: RArray,
-) -> RbResult<RArray> {
+) -> RbResult<RHash> {
     unfurl_links(ruby, (base_url, token, channel, unfurl_id, source, cards))
 }
 

@@ -40,7 +40,7 @@ module Integrations
           app = find(app_id)
           raise ConfigurationError, "unknown app #{app_name(app_id)}" unless app
 
-          _native_validate(app.id, settings_json(settings)).to_h
+          _native_validate(app.id, settings || {}).to_h
         end
 
         private
@@ -48,13 +48,6 @@ module Integrations
         def app_name(app_id)
           text = app_id.to_s
           text.bytesize <= 64 ? text.inspect : "(an id of #{text.bytesize} bytes)"
-        end
-
-        # Payload names the root of what it serializes "payload"; here that is the settings.
-        def settings_json(settings)
-          Payload.dump(settings || {})
-        rescue SerializationError => e
-          raise SerializationError, e.message.sub(/\Aat payload/, "at settings"), cause: e.cause
         end
       end
     end

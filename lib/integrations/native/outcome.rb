@@ -10,11 +10,15 @@ module Integrations
     # | `:identifier`   | `conversation.update!(identifier: o.identifier)` (Slack's thread ts) |
     # | `:disable_hook` | `hook.prompt_reauthorization!` / `hook.disable` (`o.reason`, e.g. `"invalid_auth"`) |
     # | `:retry`        | re-enqueue after `o.retry_after` seconds (nil: your back-off) |
-    # | `:handoff`      | `conversation.bot_handoff!` (after `o.replies`)             |
+    # | `:handoff`      | `conversation.bot_handoff!` (after `o.messages`)            |
+    # | `:resolve`      | `conversation.resolved!` (after `o.messages`)               |
     # | `:noop`         | nothing (`o.reason` says why)                               |
+    #
+    # `o.messages`: bot messages to create first, each a Hash of message params (`"content"`, or a
+    # Dialogflow payload's `"content_type"`/`"content_attributes"`, such as an input_select card).
     class Outcome
       # Every kind an outcome may have; each has its predicate (`reply?`, `noop?` …).
-      KINDS = %i[reply identifier disable_hook retry handoff noop].freeze
+      KINDS = %i[reply identifier disable_hook retry handoff resolve noop].freeze
 
       # @return [Symbol] one of {KINDS}
       attr_reader :kind
@@ -28,6 +32,8 @@ module Integrations
       attr_reader :reason
       # @return [Numeric, nil] seconds to wait before retrying (`:retry`); nil: the caller's back-off
       attr_reader :retry_after
+      # @return [Array<Hash>] bot messages to create, in order, as message params (frozen)
+      attr_reader :messages
       # @return [String, nil] the Slack message's `cw-origin-<ts>` id for Chatwoot's
       #   `message.update!(external_source_id_slack: o.external_source_id)` (Slack; nil otherwise)
       attr_reader :external_source_id
@@ -38,9 +44,10 @@ module Integrations
       # @param identifier [String, nil]
       # @param reason [String, nil]
       # @param retry_after [Numeric, nil]
+      # @param messages [Array<Hash>]
       # @param external_source_id [String, nil]
       # @raise [ArgumentError] when kind is not one of {KINDS}
-      def initialize(kind:, content: nil, replies: [], identifier: nil, reason: nil, retry_after: nil,
+      def initialize(kind:, content: nil, replies: [], identifier: nil, reason: nil, retry_after: nil, messages: [],
                      external_source_id: nil)
         raise ArgumentError, "kind must be one of #{KINDS.inspect}" unless KINDS.include?(kind)
 
@@ -50,16 +57,16 @@ module Integrations
         @identifier = identifier
         @reason = reason
         @retry_after = retry_after
+        @messages = messages.freeze
         @external_source_id = external_source_id
         freeze
       end
 
-      # The outcome the native call answered, as its positional fields.
+      # The outcome the native call answered, from its Hash of named fields.
       # @api private
       # @return [Outcome]
-      def self.from_native((kind, content, replies, identifier, reason, retry_after, external_source_id))
-        new(kind: kind, content: content, replies: replies, identifier: identifier, reason: reason, retry_after: retry_after,
-            external_source_id: external_source_id)
+      def self.from_native(fields)
+        new(**fields)
       end
 
       # An outcome that asks Chatwoot to do nothing.

@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 use super::upload::{self, UploadFile};
 use super::web_api::{self, DISABLING_ERRORS};
 use crate::dispatch::Engine;
-use crate::providers::send_service::{Prepared, Request, SendInput};
+use crate::providers::send_service::{Plan, Request, SendInput};
 use crate::providers::Outcome;
 use crate::secret::Secret;
 use crate::{Error, Result};
@@ -62,9 +62,9 @@ fn present(value: Option<&str>) -> Option<&str> {
 
 /// Everything decided before the network, in Chatwoot's order: the loop guard, tweets, replies
 /// that have no thread to go to; then the hook's token and channel.
-pub fn prepare(input: &SendInput) -> Result<Prepared> {
+pub fn plan(input: &SendInput) -> Result<Plan> {
     let fields = &input.slack;
-    let skip = |reason: &str| Ok(Prepared::Skip(Outcome::noop(reason)));
+    let skip = |reason: &str| Ok(Plan::Answer(Outcome::noop(reason)));
     if fields.has_slack_id {
         return skip("the message already has a Slack id (it came from Slack or was posted)");
     }
@@ -111,7 +111,7 @@ pub fn prepare(input: &SendInput) -> Result<Prepared> {
     }
     // Links unfurl only in a thread: the first post's own "Click here" link stays a link.
     body.insert("unfurl_links".into(), json!(thread_ts.is_some()));
-    Ok(Prepared::Request(Request::Slack(Post {
+    Ok(Plan::Call(Request::Slack(Post {
         base_url: input.base_url.clone(),
         token,
         channel: channel.to_string(),
@@ -413,7 +413,7 @@ mod tests {
     }
 
     fn body(input: &SendInput) -> Value {
-        let Prepared::Request(Request::Slack(post)) = prepare(input).unwrap() else {
+        let Plan::Call(Request::Slack(post)) = plan(input).unwrap() else {
             panic!("expected a post")
         };
         assert_eq!(post.base_url, "https://slack.com/api/");
@@ -422,8 +422,8 @@ mod tests {
     }
 
     fn skipped(input: &SendInput) -> String {
-        match prepare(input).unwrap() {
-            Prepared::Skip(outcome) => outcome.reason.unwrap(),
+        match plan(input).unwrap() {
+            Plan::Answer(outcome) => outcome.reason.unwrap(),
             other => panic!("{other:?}"),
         }
     }
@@ -468,7 +468,7 @@ mod tests {
         assert!(skipped(&empty).contains("no text"));
         // Files alone are shared without a post.
         empty.slack.files = vec![UploadFile::default()];
-        let Prepared::Request(Request::Slack(post)) = prepare(&empty).unwrap() else {
+        let Plan::Call(Request::Slack(post)) = plan(&empty).unwrap() else {
             panic!()
         };
         assert!(post.body.is_none());
@@ -508,13 +508,10 @@ mod tests {
         fallback.settings = json!({"channel_id": "C9"});
         assert_eq!(body(&fallback)["channel"], "C9");
         fallback.settings = json!({});
-        assert!(prepare(&fallback)
-            .unwrap_err()
-            .to_string()
-            .contains("channel"));
+        assert!(plan(&fallback).unwrap_err().to_string().contains("channel"));
         let mut no_token = input("incoming", None);
         no_token.access_token = None;
-        assert!(prepare(&no_token)
+        assert!(plan(&no_token)
             .unwrap_err()
             .to_string()
             .contains("access_token"));

@@ -192,7 +192,7 @@ pub async fn download(
     // One byte over the limit tells a file at the limit from a larger one.
     let reply = engine
         .transport()
-        .get(&url, headers, limit.saturating_add(1), timeout)
+        .get(&url, headers, false, limit.saturating_add(1), timeout)
         .await
         .map_err(transport_failure)?;
     match reply.status {

@@ -5,6 +5,8 @@
 mod stack;
 mod strings;
 mod walker;
+// Ruby data to serde values (hook settings, GraphQL variables) by the walker's rules.
+pub mod value;
 
 use chatwoot_integrations::payload::{
     max_nesting_accepted, Mode, DEFAULT_MAX_NESTING, MAX_NESTING_LIMIT,
