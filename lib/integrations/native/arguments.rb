@@ -20,7 +20,10 @@ module Integrations
       KERNEL_CLASS = Kernel.instance_method(:class)
       KERNEL_RESPOND_TO = Kernel.instance_method(:respond_to?)
       MODULE_NAME = Module.instance_method(:name)
-      private_constant :KERNEL_CLASS, :KERNEL_RESPOND_TO, :MODULE_NAME
+      # Module#=== itself: ActiveSupport redefines Time.=== to call #is_a? on the value, which a
+      # BasicObject does not have.
+      MODULE_CASE_EQ = Module.instance_method(:===)
+      private_constant :KERNEL_CLASS, :KERNEL_RESPOND_TO, :MODULE_NAME, :MODULE_CASE_EQ
 
       module_function
 
@@ -111,9 +114,19 @@ module Integrations
         case value
         when Integer then value.to_s
         when String then value
-        when Time then value.to_i.to_s
-        else raise TypeError, "#{name} must be an Integer, String or Time, got #{class_name(value)}"
+        else
+          raise TypeError, "#{name} must be an Integer, String or Time, got #{class_name(value)}" unless time?(value)
+
+          value.to_i.to_s
         end
+      end
+
+      # A Time, or ActiveSupport's TimeWithZone (Rails' Time.current), for any object: asked with
+      # Module#=== so a BasicObject is answered false rather than raising under ActiveSupport.
+      def time?(value)
+        return true if MODULE_CASE_EQ.bind_call(Time, value)
+
+        defined?(::ActiveSupport::TimeWithZone) ? MODULE_CASE_EQ.bind_call(::ActiveSupport::TimeWithZone, value) : false
       end
 
       # A tolerance in seconds, as the native side's u64.
@@ -134,8 +147,10 @@ module Integrations
           case value
           when nil then return Time.now.to_i
           when Integer then value
-          when Time then value.to_i
-          else raise TypeError, "now must be a Time, Integer or nil, got #{class_name(value)}"
+          else
+            raise TypeError, "now must be a Time, Integer or nil, got #{class_name(value)}" unless time?(value)
+
+            value.to_i
           end
         return seconds if I64.cover?(seconds)
 
