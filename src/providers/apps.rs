@@ -223,6 +223,24 @@ pub fn find(id: &str) -> Option<&'static App> {
     APPS.iter().find(|app| app.id == id)
 }
 
+/// The app with this id, or the ConfigurationError that names it (quoted when short, by its
+/// length when long: an id is the caller's text and may be anything). Bytes, so an id that is
+/// not UTF-8 is simply an unknown app.
+pub fn find_or_refuse(id: &[u8]) -> crate::Result<&'static App> {
+    std::str::from_utf8(id)
+        .ok()
+        .and_then(find)
+        .ok_or_else(|| crate::Error::Configuration(format!("unknown app {}", shown_id(id))))
+}
+
+/// An app id as an error message may show it.
+pub fn shown_id(id: &[u8]) -> String {
+    match std::str::from_utf8(id) {
+        Ok(text) if id.len() <= 40 => format!("{text:?}"),
+        _ => format!("(an id of {} bytes)", id.len()),
+    }
+}
+
 /// Validates a hook's settings (a JSON object) for `app`: one (field, message) per problem, empty
 /// when the settings are usable. Unknown fields are allowed (Chatwoot stores extra state there).
 pub fn validate(app: &App, settings: &Value) -> Vec<(String, String)> {

@@ -32,20 +32,15 @@ impl App {
     /// The app for a hook's `app_id`: ConfigurationError for an id the registry does not know, or
     /// one SendService has nothing to send for.
     pub fn from_id(id: &str) -> Result<App> {
-        Ok(match id {
+        let registered = apps::find_or_refuse(id.as_bytes())?;
+        Ok(match registered.id {
             "webhook" => App::Webhook,
             "slack" => App::Slack,
             "openai" => App::OpenAi,
             "dialogflow" => App::Dialogflow,
-            other if apps::find(other).is_some() => {
-                return Err(Error::Configuration(format!(
-                    "the {other} app is not handled by SendService"
-                )))
-            }
             other => {
                 return Err(Error::Configuration(format!(
-                    "unknown app {}",
-                    shown_id(other)
+                    "the {other} app is not handled by SendService"
                 )))
             }
         })
@@ -58,16 +53,6 @@ impl App {
             App::OpenAi => "openai",
             App::Dialogflow => "dialogflow",
         }
-    }
-}
-
-/// An app id as an error may show it: quoted when it is short, else only its length (it is the
-/// caller's data and may be anything).
-fn shown_id(id: &str) -> String {
-    if id.len() <= 40 {
-        format!("{id:?}")
-    } else {
-        format!("(an id of {} bytes)", id.len())
     }
 }
 

@@ -1,27 +1,26 @@
 //! `Integrations::Native::Apps`: the app registry and settings validation (the rules are the
-//! core's `hooks::apps`); the face adds keyword arguments and type checks.
+//! core's `providers::apps`); the face adds keyword arguments and type checks.
 
 use chatwoot_integrations::providers::apps;
-use magnus::{function, prelude::*, RArray, RModule, Ruby, Value};
+use magnus::{function, prelude::*, RArray, RModule, RString, Ruby, Value};
 
-use crate::errors;
-use crate::helpers::{panic::guard, RbResult};
+use crate::errors::{self, to_ruby};
+use crate::helpers::{bytes::with_bytes, panic::guard, RbResult};
 use crate::payload::value::to_value;
 
-/// `_native_validate(app_id, settings)` → `[[field, message], …]` (empty when valid); nil for an
-/// unknown app.
-fn validate(ruby: &Ruby, app_id: String, settings: Value) -> RbResult<Option<RArray>> {
+/// `_native_validate(app_id, settings)` → `[[field, message], …]` (empty when valid);
+/// ConfigurationError naming an unknown app (an id in another encoding is just unknown).
+fn validate(ruby: &Ruby, app_id: RString, settings: Value) -> RbResult<RArray> {
     guard(ruby, || {
-        let Some(app) = apps::find(&app_id) else {
-            return Ok(None);
-        };
+        let app =
+            with_bytes([app_id], |[id]| apps::find_or_refuse(id)).map_err(|e| to_ruby(ruby, e))?;
         let settings = to_value(ruby, settings, "settings")?;
         let errors = apps::validate(app, &settings);
         let array = ruby.ary_new_capa(errors.len());
         for (field, message) in errors {
             array.push((field, message))?;
         }
-        Ok(Some(array))
+        Ok(array)
     })
 }
 

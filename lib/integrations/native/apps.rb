@@ -35,19 +35,13 @@ module Integrations
             raise TypeError, "settings must be a Hash, got #{Arguments.class_name(settings)}"
           end
 
-          # The id goes to the native side as the registry spells it, so an id in another
-          # encoding (or not text at all) is just an unknown app.
-          app = find(app_id)
-          raise ConfigurationError, "unknown app #{app_name(app_id)}" unless app
+          # The id goes to the native side as its bytes: an id in another encoding is an unknown
+          # app there, named in the ConfigurationError as the core names unknown apps.
+          unless String === app_id || Symbol === app_id
+            raise TypeError, "app_id must be a String or Symbol, got #{Arguments.class_name(app_id)}"
+          end
 
-          _native_validate(app.id, settings || {}).to_h
-        end
-
-        private
-
-        def app_name(app_id)
-          text = app_id.to_s
-          text.bytesize <= 64 ? text.inspect : "(an id of #{text.bytesize} bytes)"
+          _native_validate(app_id.to_s, settings || {}).to_h
         end
       end
     end
