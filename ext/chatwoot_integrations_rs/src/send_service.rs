@@ -23,7 +23,11 @@ fn settings_from(ruby: &Ruby, json: RString) -> RbResult<apps::Settings> {
 }
 
 /// Reads the input Hash the Ruby face builds (String keys).
-fn input_from(ruby: &Ruby, hash: RHash) -> RbResult<SendInput> {
+fn input_from(
+    ruby: &Ruby,
+    hash: RHash,
+    streams: &mut crate::slack::Streams,
+) -> RbResult<SendInput> {
     let token: Option<RString> = hash.lookup("access_token")?;
     Ok(SendInput {
         app_id: hash.fetch("app_id")?,
@@ -51,7 +55,7 @@ fn input_from(ruby: &Ruby, hash: RHash) -> RbResult<SendInput> {
             .lookup::<_, Option<String>>("session_id")?
             .unwrap_or_default(),
         // Slack (issue 17)
-        slack: crate::slack::outgoing_fields(hash.lookup("slack")?)?,
+        slack: crate::slack::outgoing_fields(hash.lookup("slack")?, streams)?,
     })
 }
 
@@ -72,14 +76,16 @@ pub(crate) fn outcome_tuple(ruby: &Ruby, o: Outcome) -> RbResult<RArray> {
 /// `_native_perform(input)` → the outcome tuple; ConfigurationError / DeliveryError otherwise.
 fn perform(ruby: &Ruby, input: RHash) -> RbResult<RArray> {
     guard(ruby, || {
-        let input = input_from(ruby, input)?;
+        let mut streams = crate::slack::Streams::default();
+        let input = input_from(ruby, input, &mut streams)?;
         let outcome = match send_service::prepare(&input).map_err(|e| to_ruby(ruby, e))? {
             Prepared::Skip(outcome) => outcome,
             Prepared::Request(request) => {
                 let engine = dispatch::engine().map_err(|e| to_ruby(ruby, e))?;
                 let timeout = engine.config.timeout;
                 let work = send_service::perform(engine.clone(), request, timeout);
-                let result: Result<Outcome, CoreError> = gvl::block_on(ruby, &engine, work)?;
+                // Streamed attachments (Slack's) are read on this thread as their uploads ask.
+                let result: Result<Outcome, CoreError> = streams.block_on(ruby, &engine, work)?;
                 result.map_err(|e| to_ruby(ruby, e))?
             }
         };
