@@ -145,6 +145,42 @@ RSpec.describe "Slack files" do
       expect(fake.received("files.completeUploadExternal")).to be_empty
     end
 
+    it "lets an exception from IO#read mid-upload propagate as raised, aborting the upload" do
+      failing = Class.new(StringIO) do
+        def read(length = nil, buffer = nil)
+          raise IOError, "disk went away" if pos.positive?
+
+          super
+        end
+      end
+      io = failing.new("w" * (1024 * 1024))
+      attachment = SlackModels::IoAttachment.new("broken.bin", "application/octet-stream", io)
+      expect { perform(message("", [attachment], identifier: "1.0", type: "outgoing")) }.to raise_error(IOError, "disk went away")
+      expect(fake.received("files.completeUploadExternal")).to be_empty
+      outcome = perform(message("", [SlackModels::IoAttachment.new("a.txt", "text/plain", StringIO.new("fine"))], identifier: "1.0", type: "outgoing"))
+      expect([outcome.kind, outcome.reason]).to eq([:noop, "shared 1 file(s)"])
+    end
+
+    it "stops a slow upload when Timeout.timeout fires, raising Timeout::Error" do
+      slow = SlowUploadServer.new
+      fake.upload_to(slow.base)
+      io = StringIO.new("t" * (30 * 1024 * 1024))
+      attachment = SlackModels::IoAttachment.new("slow.bin", "application/octet-stream", io)
+      started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+      expect { Timeout.timeout(1) { perform(message("", [attachment], identifier: "1.0", type: "outgoing")) } }.to raise_error(Timeout::Error)
+      # Under GC_STRESS=1 raising the Timeout::Error (its backtrace, a full GC per allocation)
+      # alone takes seconds; the abort itself is the same.
+      expect(Process.clock_gettime(Process::CLOCK_MONOTONIC) - started).to be < (ENV["GC_STRESS"] == "1" ? 20 : 3)
+      expect(slow.read_bytes).to be_positive # it was under way
+      expect(io.pos).to be < io.size
+      slow.drain!
+      deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + 10
+      sleep 0.05 until slow.closed? || Process.clock_gettime(Process::CLOCK_MONOTONIC) > deadline
+      expect(slow.closed?).to be(true)
+    ensure
+      slow&.stop
+    end
+
     it "stops a slow upload promptly on Thread#kill, closes its connection, and stays usable" do
       slow = SlowUploadServer.new
       fake.upload_to(slow.base)
