@@ -38,6 +38,12 @@ class FakeSlack
     @receiver.respond(&responder)
   end
 
+  # Makes the upload URLs it hands out point at `base` ("http://127.0.0.1:port", another server).
+  def upload_to(base)
+    @faults[:upload_base] = base
+    @receiver.respond(&responder)
+  end
+
   # Requests answered so far, optionally only those for one Web API method (or raw path).
   def received(method = nil)
     all = @receiver.received
@@ -79,7 +85,7 @@ class FakeSlack
       when "users.info" then users_info(request)
       when "conversations.members" then members(request)
       when "chat.unfurl" then unfurl(request)
-      when "files.getUploadURLExternal" then upload_url(request, index)
+      when "files.getUploadURLExternal" then upload_url(request, index, faults[:upload_base])
       when "files.completeUploadExternal" then complete_upload(request)
       else slack(ok: false, error: "unknown_method")
       end
@@ -142,13 +148,13 @@ class FakeSlack
       slack(ok: false, error: "invalid_unfurls_format")
     end
 
-    # The upload URL is on the host the request came to (this server).
-    def upload_url(request, index)
+    # The upload URL is on the host the request came to (this server), unless `base` says otherwise.
+    def upload_url(request, index, base)
       form = form_body(request) or return slack(ok: false, error: "invalid_arguments")
       return slack(ok: false, error: "invalid_arguments") if form["filename"].to_s.empty? || form["length"].to_s !~ /\A\d+\z/
 
       id = "F#{index + 1000}"
-      slack(ok: true, upload_url: "http://#{request.header("host")}/upload/#{id}?length=#{form["length"]}", file_id: id)
+      slack(ok: true, upload_url: "#{base || "http://#{request.header("host")}"}/upload/#{id}?length=#{form["length"]}", file_id: id)
     end
 
     # The upload URL takes the raw bytes (or a multipart form with them), no token. The recorded

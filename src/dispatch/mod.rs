@@ -18,6 +18,7 @@ mod redact;
 pub mod retry_schedule;
 mod transport;
 mod transport_error;
+mod upload_body;
 mod urls;
 
 use std::time::Duration;
@@ -37,6 +38,7 @@ pub use ids::derived_id as derived_delivery_id;
 pub use redact::{redact, redacted, REDACTED};
 pub use transport::Reply as ProviderReply;
 pub use transport_error::{ErrorKind, TransportError};
+pub use upload_body::{ChannelBody, Chunk};
 pub use urls::{parse as parse_url, parse_endpoint_url, MAX_URL_BYTES};
 
 use crate::secret::Secret;

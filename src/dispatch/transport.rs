@@ -31,6 +31,7 @@ use super::config::DispatchConfig;
 use super::guard::{Guard, GuardedConnector, Refusal};
 use super::headers::Signing;
 use super::transport_error::{ErrorKind, TransportError};
+use super::upload_body::ChannelBody;
 use super::urls::without_user_info;
 use crate::{Error, Result};
 
@@ -43,6 +44,9 @@ const OWN_HEADERS: [http::HeaderName; 3] = [CONTENT_TYPE, USER_AGENT, ACCEPT];
 /// The pooled client and what each request needs from the configuration.
 pub struct Transport {
     client: Client<Connector, Full<Bytes>>,
+    /// Streamed file uploads (Slack's): the same guarded connector and TLS, its own small pool, so
+    /// the hot path's client keeps its one body type.
+    uploads: Client<Connector, ChannelBody>,
     guard: Guard,
     max_redirects: usize,
     redirect_keeps_headers: bool,
@@ -87,6 +91,12 @@ impl Transport {
             .https_or_http()
             .enable_all_versions()
             .wrap_connector(http);
+        let uploads = Client::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .timer(TokioTimer::new())
+            .pool_idle_timeout(Duration::from_secs(90))
+            .pool_max_idle_per_host(1)
+            .build(connector.clone());
         let client = Client::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .timer(TokioTimer::new())
@@ -97,6 +107,7 @@ impl Transport {
             .map_err(|_| Error::InvalidArgument("user_agent is not a valid header value".into()))?;
         Ok(Transport {
             client,
+            uploads,
             guard,
             max_redirects: config.max_redirects,
             redirect_keeps_headers: config.redirect_keeps_headers,
@@ -166,6 +177,38 @@ impl Transport {
         };
         self.post_with(url, headers, hops, body, limit, timeout)
             .await
+    }
+
+    /// POSTs a body streamed through `body` (exactly its length, sent as Content-Length) to `url`
+    /// and reads at most `limit` bytes of the answer, all within `timeout`. Admitted by the guard as
+    /// every request; no redirect is followed (the body cannot be sent twice). A body that ends
+    /// short or long fails the request: the receiver never sees a truncated file as complete.
+    pub async fn post_stream(
+        &self,
+        url: &Url,
+        mut headers: HeaderMap,
+        body: ChannelBody,
+        limit: usize,
+        timeout: Duration,
+    ) -> std::result::Result<Reply, TransportError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        self.guard
+            .admit(url)
+            .map_err(|refusal| TransportError::refused(&refusal, true))?;
+        if !headers.contains_key(USER_AGENT) {
+            headers.insert(USER_AGENT, self.user_agent.clone());
+        }
+        headers.insert(CONTENT_LENGTH, HeaderValue::from(body.length()));
+        let target = request(Method::POST, url, headers, Bytes::new())?;
+        let (parts, _) = target.into_parts();
+        let request = Request::from_parts(parts, body);
+        let sent = async {
+            self.uploads
+                .request(request)
+                .await
+                .map_err(|e| client_failure(&e))
+        };
+        reply_within(sent, deadline, timeout, limit).await
     }
 
     async fn post_with(
@@ -876,6 +919,52 @@ mod tests {
         assert_eq!(
             forbidden_accepted.load(std::sync::atomic::Ordering::SeqCst),
             0
+        );
+    }
+
+    /// A streamed body goes out with its Content-Length, chunk by chunk, through the guard; a body
+    /// that ends early fails the request rather than delivering a truncated file.
+    #[tokio::test]
+    async fn post_stream_sends_the_declared_length_through_the_guard() {
+        let (addr, log, _) = receiver(|_| (200, None)).await;
+        let transport = Transport::new(&loopback_allowed(), 4).unwrap();
+        let url = Url::parse(&format!("http://{addr}/upload")).unwrap();
+        let (body, chunks) = ChannelBody::new(6);
+        tokio::spawn(async move {
+            for part in [&b"abc"[..], &b"def"[..]] {
+                chunks.send(Ok(Bytes::from_static(part))).await.unwrap();
+            }
+        });
+        let reply = transport
+            .post_stream(&url, HeaderMap::new(), body, 64, Duration::from_secs(5))
+            .await
+            .unwrap_or_else(|f| panic!("{}", f.message()));
+        assert_eq!(reply.status, 200);
+        let seen = log.lock().unwrap().last().cloned().unwrap();
+        assert_eq!(
+            (seen.method.as_str(), seen.body.as_ref()),
+            ("POST", &b"abcdef"[..])
+        );
+        assert_eq!(seen.headers[CONTENT_LENGTH], "6");
+
+        let (body, chunks) = ChannelBody::new(6);
+        tokio::spawn(async move { chunks.send(Ok(Bytes::from_static(b"abc"))).await });
+        let failed = transport
+            .post_stream(&url, HeaderMap::new(), body, 64, Duration::from_secs(5))
+            .await
+            .expect_err("a short body must fail");
+        assert!(failed.message().contains("ended before"), "{failed:?}");
+        assert_eq!(log.lock().unwrap().len(), 1);
+
+        let strict = Transport::new(&DispatchConfig::default(), 4).unwrap();
+        let (body, _chunks) = ChannelBody::new(1);
+        let refused = strict
+            .post_stream(&url, HeaderMap::new(), body, 64, Duration::from_secs(5))
+            .await
+            .expect_err("loopback is not allowed by default");
+        assert!(
+            refused.is_refused_by_guard() && !refused.attempted(),
+            "{refused:?}"
         );
     }
 }

@@ -13,7 +13,7 @@ use chatwoot_integrations::Error as CoreError;
 use magnus::{function, prelude::*, Error, RArray, RHash, RModule, RString, Ruby, Value};
 
 use crate::errors::{self, to_ruby};
-use crate::helpers::{bytes::owned, gvl, panic::guard, RbResult};
+use crate::helpers::{bytes::owned, panic::guard, RbResult};
 use crate::json_values;
 use crate::payload::value::to_value;
 
@@ -44,7 +44,11 @@ pub fn history_from(ruby: &Ruby, rows: Option<RArray>) -> RbResult<Vec<ChatMessa
 }
 
 /// Reads the input Hash the Ruby face builds (String keys).
-fn input_from(ruby: &Ruby, hash: RHash) -> RbResult<SendInput> {
+fn input_from(
+    ruby: &Ruby,
+    hash: RHash,
+    streams: &mut crate::slack::Streams,
+) -> RbResult<SendInput> {
     let token: Option<RString> = hash.lookup("access_token")?;
     let settings: Value = hash.fetch("settings")?;
     let webhook_body: Option<RString> = hash.lookup("webhook_body")?;
@@ -83,7 +87,7 @@ fn input_from(ruby: &Ruby, hash: RHash) -> RbResult<SendInput> {
         submitted_value: hash.lookup("submitted_value")?,
         conversation_status: hash.lookup("conversation_status")?,
         // Slack (issue 17)
-        slack: crate::slack::outgoing_fields(hash.lookup("slack")?)?,
+        slack: crate::slack::outgoing_fields(hash.lookup("slack")?, streams)?,
     })
 }
 
@@ -112,14 +116,16 @@ pub fn outcome_hash(ruby: &Ruby, o: Outcome) -> RbResult<RHash> {
 /// `_native_perform(input)` → the outcome Hash; ConfigurationError / DeliveryError otherwise.
 fn perform(ruby: &Ruby, input: RHash) -> RbResult<RHash> {
     guard(ruby, || {
-        let input = input_from(ruby, input)?;
+        let mut streams = crate::slack::Streams::default();
+        let input = input_from(ruby, input, &mut streams)?;
         let outcome = match send_service::plan(&input).map_err(|e| to_ruby(ruby, e))? {
             Plan::Answer(outcome) => outcome,
             Plan::Call(request) => {
                 let engine = dispatch::engine().map_err(|e| to_ruby(ruby, e))?;
                 let timeout = engine.config.timeout;
                 let work = send_service::perform(engine.clone(), request, timeout);
-                let result: Result<Outcome, CoreError> = gvl::block_on(ruby, &engine, work)?;
+                // Streamed attachments (Slack's) are read on this thread as their uploads ask.
+                let result: Result<Outcome, CoreError> = streams.block_on(ruby, &engine, work)?;
                 result.map_err(|e| to_ruby(ruby, e))?
             }
         };

@@ -2,11 +2,13 @@
 //! the gem makes for incoming events (users.info, the unfurl), each with the GVL released; and the
 //! reading of SendService's Slack fields.
 
+use bytes::Bytes;
 use chatwoot_integrations::dispatch;
+use chatwoot_integrations::dispatch::{Chunk, Engine};
 use chatwoot_integrations::providers::slack::incoming::{self, SlackEvent};
 use chatwoot_integrations::providers::slack::outgoing::SlackFields;
 use chatwoot_integrations::providers::slack::unfurl::{self, Card, Unfurl};
-use chatwoot_integrations::providers::slack::upload::{UploadFile, MAX_FILE_BYTES};
+use chatwoot_integrations::providers::slack::upload::{Feed, Streamed, UploadFile, MAX_FILE_BYTES};
 use chatwoot_integrations::providers::slack::web_api::{self, Failure};
 use chatwoot_integrations::providers::Outcome;
 use chatwoot_integrations::secret::Secret;
@@ -23,8 +25,9 @@ use crate::helpers::{
 };
 use crate::send_service::outcome_hash;
 
-/// SendService's `"slack"` Hash (String keys, built by Slack::OutgoingFields in Ruby).
-pub(crate) fn outgoing_fields(hash: Option<RHash>) -> RbResult<SlackFields> {
+/// SendService's `"slack"` Hash (String keys, built by Slack::OutgoingFields in Ruby). IO
+/// attachments of known size are registered in `streams`, read only when their upload starts.
+pub(crate) fn outgoing_fields(hash: Option<RHash>, streams: &mut Streams) -> RbResult<SlackFields> {
     let Some(hash) = hash else {
         return Ok(SlackFields::default());
     };
@@ -49,7 +52,7 @@ pub(crate) fn outgoing_fields(hash: Option<RHash>) -> RbResult<SlackFields> {
         display_id: text("display_id")?,
         frontend_url: text("frontend_url")?,
         files: match hash.lookup::<_, Option<RArray>>("files")? {
-            Some(files) => upload_files(files)?,
+            Some(files) => upload_files(files, streams)?,
             None => Vec::new(),
         },
     })
@@ -59,9 +62,109 @@ pub(crate) fn outgoing_fields(hash: Option<RHash>) -> RbResult<SlackFields> {
 /// Ruby String.
 const CHUNK: usize = 256 * 1024;
 
+/// The IO attachments streamed to Slack. Their upload runs on the engine; when it starts, it asks
+/// this (Ruby) thread for the file's chunks, which are read here with the GVL held (IO#read is
+/// Ruby) and handed over without it: a few chunks are in memory at a time, never the file.
+#[derive(Default)]
+pub(crate) struct Streams {
+    /// The IOs by index, in an Array of our own held by this frame, so the GC keeps them.
+    sources: Option<RArray>,
+    /// Each IO's name (for errors) and declared length.
+    files: Vec<(String, u64)>,
+    channel: Option<(
+        tokio::sync::mpsc::UnboundedSender<Feed>,
+        tokio::sync::mpsc::UnboundedReceiver<Feed>,
+    )>,
+}
+
+impl Streams {
+    fn register(
+        &mut self,
+        ruby: &Ruby,
+        name: &str,
+        source: Value,
+        length: u64,
+    ) -> RbResult<Streamed> {
+        let sources = *self.sources.get_or_insert_with(|| ruby.ary_new());
+        sources.push(source)?;
+        let (feeds, _) = self
+            .channel
+            .get_or_insert_with(tokio::sync::mpsc::unbounded_channel);
+        let streamed = Streamed {
+            length,
+            index: self.files.len(),
+            feeds: feeds.clone(),
+        };
+        self.files.push((name.to_owned(), length));
+        Ok(streamed)
+    }
+
+    /// Runs `work` on the engine and waits for it (GVL released, interruptibly), feeding the
+    /// uploads it starts from their IOs.
+    pub(crate) fn block_on<T, F>(mut self, ruby: &Ruby, engine: &Engine, work: F) -> RbResult<T>
+    where
+        F: std::future::Future<Output = T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let Some((feeds, mut requests)) = self.channel.take() else {
+            return gvl::block_on(ruby, engine, work);
+        };
+        // Only the uploads hold senders now: the channel closes when they are done.
+        drop(feeds);
+        let result = gvl::block_on_serving(ruby, engine, work, &mut requests, |feed| {
+            self.feed(ruby, engine, feed)
+        });
+        // Keeps the IOs' Array (and so the IOs) on this frame until the uploads are over.
+        std::hint::black_box(self.sources);
+        result
+    }
+
+    /// Sends file `feed.index`, read in chunks, to its upload: exactly its declared length, or an
+    /// error that fails the upload (a file shorter or longer than declared is never sent as if
+    /// complete). Stops quietly when the upload is gone (it failed or timed out: its own error
+    /// tells why); an exception from IO#read, or an interrupt while waiting, propagates.
+    fn feed(&self, ruby: &Ruby, engine: &Engine, feed: Feed) -> RbResult<()> {
+        let (Some(sources), Some((name, length))) = (self.sources, self.files.get(feed.index))
+        else {
+            return Ok(());
+        };
+        let length = *length;
+        let source: Value = sources.entry(feed.index as isize)?;
+        let buffer = ruby.str_buf_new(CHUNK);
+        let mut sent: u64 = 0;
+        loop {
+            let read: Option<RString> = source.funcall("read", (CHUNK, buffer))?;
+            let chunk: Chunk = match read {
+                None if sent == length => return Ok(()),
+                None => Err(format!(
+                    "attachment {name:?} ended after {sent} of its declared {length} bytes"
+                )),
+                Some(read) => {
+                    let bytes = with_bytes([read], |[read]| Bytes::copy_from_slice(read));
+                    sent += bytes.len() as u64;
+                    if sent > length {
+                        Err(format!(
+                            "attachment {name:?} is longer than its declared {length} bytes"
+                        ))
+                    } else {
+                        Ok(bytes)
+                    }
+                }
+            };
+            let failed = chunk.is_err();
+            let taken = gvl::wait(ruby, engine, feed.chunks.send(chunk))?;
+            if taken.is_err() || failed {
+                return Ok(());
+            }
+        }
+    }
+}
+
 /// `[[name, content_type, source, size or nil], …]`: source is a String (its bytes) or an IO-like
-/// object answering `read(length, buffer)`, read in chunks through one buffer String.
-fn upload_files(files: RArray) -> RbResult<Vec<UploadFile>> {
+/// object answering `read(length, buffer)`. An IO whose size is known (the attachment's byte_size,
+/// else IO#size) is streamed (see [`Streams`]); one of unknown size is read now, in chunks through
+/// one buffer String.
+fn upload_files(files: RArray, streams: &mut Streams) -> RbResult<Vec<UploadFile>> {
     let ruby = Ruby::get_with(files);
     let mut out = Vec::with_capacity(files.len());
     for entry in files.into_iter() {
@@ -78,20 +181,21 @@ fn upload_files(files: RArray) -> RbResult<Vec<UploadFile>> {
                 return Err(too_large());
             }
             owned(string)
+        } else if let Some(length) = declared_size(source, size_hint)? {
+            if length > MAX_FILE_BYTES as u64 {
+                return Err(too_large());
+            }
+            let stream = streams.register(&ruby, &name, source, length)?;
+            out.push(UploadFile {
+                name,
+                content_type,
+                bytes: Bytes::new(),
+                stream: Some(stream),
+            });
+            continue;
         } else {
             let buffer = ruby.str_buf_new(CHUNK);
-            // Sized once from the attachment's byte_size (or the IO's size): no regrowth copies,
-            // which with glibc's heap would stay in RSS.
-            let size: Option<usize> = match size_hint {
-                Some(size) => usize::try_from(size).ok(),
-                None if source.respond_to("size", false)? => {
-                    // An exception from #size propagates; a size that is no usize is just no hint.
-                    let size: Value = source.funcall("size", ())?;
-                    usize::try_convert(size).ok()
-                }
-                None => None,
-            };
-            let mut bytes = Vec::with_capacity(size.unwrap_or(CHUNK).min(MAX_FILE_BYTES + 1));
+            let mut bytes = Vec::with_capacity(CHUNK);
             loop {
                 let read: Option<RString> = source.funcall("read", (CHUNK, buffer))?;
                 let Some(chunk) = read else { break };
@@ -106,9 +210,23 @@ fn upload_files(files: RArray) -> RbResult<Vec<UploadFile>> {
             name,
             content_type,
             bytes: bytes.into(),
+            stream: None,
         });
     }
     Ok(out)
+}
+
+/// The size an IO attachment declares: the attachment's byte_size, else the IO's own #size (an
+/// exception from it propagates; a size that is no Integer is no size).
+fn declared_size(source: Value, size_hint: Option<u64>) -> RbResult<Option<u64>> {
+    if size_hint.is_some() {
+        return Ok(size_hint);
+    }
+    if !source.respond_to("size", false)? {
+        return Ok(None);
+    }
+    let size: Value = source.funcall("size", ())?;
+    Ok(u64::try_convert(size).ok())
 }
 
 /// `_native_parse_event(body)` → `{ kind: :url_verification | :thread_reply | :link_shared | :ignored, … }`.

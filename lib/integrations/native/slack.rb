@@ -106,8 +106,8 @@ module Integrations
 
         # [[name, content_type, source, byte_size], …] for the message's attachments. Each attachment
         # (or its #file, as Chatwoot's Attachment has) answers filename and content_type, and #read
-        # (an IO: read by the native side in chunks) or #download (a String); byte_size (optional)
-        # sizes the native buffer once.
+        # (an IO: read by the native side in chunks) or #download (a String); byte_size (optional,
+        # else the IO's #size) lets the native side stream the IO as the upload sends it.
         def attachments(message)
           list = read(message, :attachments)
           return [] if list.nil?

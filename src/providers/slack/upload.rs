@@ -7,23 +7,56 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use serde_json::{json, Value};
+use tokio::sync::mpsc;
 
 use super::incoming::UPLOAD_COMMENT;
 use super::web_api::{self, Failure};
-use crate::dispatch::Engine;
+use crate::dispatch::{ChannelBody, Chunk, Engine};
 use crate::secret::Secret;
 
 /// The largest file the gem moves between Chatwoot and Slack, either way (Chatwoot's own default
 /// attachment limit is 40 MB).
 pub const MAX_FILE_BYTES: usize = 100 * 1024 * 1024;
 
-/// One attachment: its name, content type and bytes (read by the binding in chunks). `Bytes`, so
-/// that the prepared request shares the buffer rather than copying the file.
+/// One attachment: its name, content type and bytes. `Bytes`, so that the prepared request shares
+/// the buffer rather than copying the file; or, for a file the binding streams (an IO), no bytes
+/// and `stream`: the bytes are asked for when the upload starts and arrive as they are read.
 #[derive(Clone, Default)]
 pub struct UploadFile {
     pub name: String,
     pub content_type: String,
     pub bytes: Bytes,
+    pub stream: Option<Streamed>,
+}
+
+impl UploadFile {
+    /// The length Slack is told, and the upload's Content-Length.
+    pub fn len(&self) -> u64 {
+        match &self.stream {
+            Some(stream) => stream.length,
+            None => self.bytes.len() as u64,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A streamed file: its declared length, and where its feeder (the thread that reads the file)
+/// takes requests for its chunks.
+#[derive(Clone, Debug)]
+pub struct Streamed {
+    pub length: u64,
+    pub index: usize,
+    pub feeds: mpsc::UnboundedSender<Feed>,
+}
+
+/// A request to the feeder: send file `index`'s chunks, exactly its declared length, to `chunks`.
+/// Dropping `chunks` (the upload failed or was aborted) tells the feeder to stop.
+pub struct Feed {
+    pub index: usize,
+    pub chunks: mpsc::Sender<Chunk>,
 }
 
 impl std::fmt::Debug for UploadFile {
@@ -32,7 +65,7 @@ impl std::fmt::Debug for UploadFile {
         f.debug_struct("UploadFile")
             .field("name", &self.name)
             .field("content_type", &self.content_type)
-            .field("len", &self.bytes.len())
+            .field("len", &self.len())
             .finish()
     }
 }
@@ -49,7 +82,7 @@ pub async fn upload(
 ) -> Result<(), Failure> {
     let mut shared = Vec::with_capacity(files.len());
     for file in files {
-        let length = file.bytes.len().to_string();
+        let length = file.len().to_string();
         let name = if file.name.trim().is_empty() {
             "file"
         } else {
@@ -74,7 +107,22 @@ pub async fn upload(
         };
         shared.push(json!({ "id": id, "title": name }));
         let url = url.to_string();
-        web_api::upload_bytes(engine, &url, file.bytes, timeout).await?;
+        match file.stream {
+            None => web_api::upload_bytes(engine, &url, file.bytes, timeout).await?,
+            Some(stream) => {
+                let (body, chunks) = ChannelBody::new(stream.length);
+                let feed = Feed {
+                    index: stream.index,
+                    chunks,
+                };
+                if stream.feeds.send(feed).is_err() {
+                    return Err(Failure::Other(crate::Error::Internal(
+                        "slack: the file's reader is gone".into(),
+                    )));
+                }
+                web_api::upload_stream(engine, &url, body, timeout).await?;
+            }
+        }
     }
     let files = Value::Array(shared).to_string();
     let mut fields = vec![
@@ -107,6 +155,7 @@ mod tests {
             name: "a.txt".into(),
             content_type: "text/plain".into(),
             bytes: Bytes::from_static(b"secret contents"),
+            stream: None,
         };
         let shown = format!("{file:?}");
         assert!(shown.contains("a.txt") && shown.contains("len: 15"));

@@ -9,7 +9,9 @@ use serde_json::Value;
 use bytes::Bytes;
 use http::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 
-use crate::dispatch::{parse_endpoint_url, provider_post, Engine, ProviderFailure, ProviderReply};
+use crate::dispatch::{
+    parse_endpoint_url, provider_post, ChannelBody, Engine, ProviderFailure, ProviderReply,
+};
 use crate::providers::Outcome;
 use crate::secret::Secret;
 use crate::{Error, Result};
@@ -252,11 +254,45 @@ pub async fn upload_bytes(
         .post(&url, headers, bytes, UPLOAD_ANSWER_LIMIT, timeout)
         .await
         .map_err(transport_failure)?;
-    match reply.status {
+    upload_answer(reply.status, reply.retry_after)
+}
+
+/// `upload_bytes` for a file the binding streams: its chunks arrive on `body` as they are read.
+pub async fn upload_stream(
+    engine: &Engine,
+    url: &str,
+    body: ChannelBody,
+    timeout: Duration,
+) -> std::result::Result<(), Failure> {
+    let refused =
+        |message: String| Failure::Other(Error::Configuration(format!("slack: {message}")));
+    let url = parse_endpoint_url(url).map_err(refused)?;
+    let Ok(_permit) = engine.permits.acquire().await else {
+        return Err(Failure::Retry {
+            reason: "slack: the delivery engine is shutting down".into(),
+            retry_after: None,
+        });
+    };
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    let reply = engine
+        .transport()
+        .post_stream(&url, headers, body, UPLOAD_ANSWER_LIMIT, timeout)
+        .await
+        .map_err(transport_failure)?;
+    upload_answer(reply.status, reply.retry_after)
+}
+
+/// What the upload URL's status means.
+fn upload_answer(status: u16, retry_after: Option<Duration>) -> std::result::Result<(), Failure> {
+    match status {
         200..=299 => Ok(()),
         429 | 500..=599 => Err(Failure::Retry {
-            reason: format!("slack: file upload HTTP {}", reply.status),
-            retry_after: reply.retry_after,
+            reason: format!("slack: file upload HTTP {status}"),
+            retry_after,
         }),
         status => Err(Failure::Other(Error::Delivery(format!(
             "slack: file upload HTTP {status}"

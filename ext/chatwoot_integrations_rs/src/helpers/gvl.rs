@@ -58,6 +58,95 @@ where
     }
 }
 
+/// `block_on` for work that needs this Ruby thread while it runs (a file read by Ruby's IO#read,
+/// streamed to an upload): each request arriving on `requests` is handed to `serve`, which runs
+/// with the GVL held and may itself wait with [`wait`]. An exception from `serve` (or an
+/// interrupt) aborts the task and propagates.
+pub fn block_on_serving<T, F, R, S>(
+    ruby: &Ruby,
+    engine: &Engine,
+    future: F,
+    requests: &mut tokio::sync::mpsc::UnboundedReceiver<R>,
+    mut serve: S,
+) -> RbResult<T>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+    R: Send,
+    S: FnMut(R) -> RbResult<()>,
+{
+    enum Woken<J, R> {
+        Joined(J),
+        Asked(R),
+        Interrupted,
+    }
+    let mut task = engine.spawn(future);
+    loop {
+        let cancel = CancellationToken::new();
+        let waited = without_gvl(ruby, &cancel, || {
+            engine.block_on(async {
+                tokio::select! {
+                    joined = &mut task => Woken::Joined(joined),
+                    Some(request) = requests.recv() => Woken::Asked(request),
+                    _ = cancel.cancelled() => Woken::Interrupted,
+                }
+            })
+        });
+        let joined = match waited {
+            Err(interrupt) => {
+                task.abort();
+                return Err(interrupt);
+            }
+            Ok(Woken::Asked(request)) => {
+                if let Err(error) = serve(request) {
+                    task.abort();
+                    return Err(error);
+                }
+                continue;
+            }
+            // Woken with no exception to raise (a trapped signal, Thread#wakeup): keep waiting.
+            Ok(Woken::Interrupted) => continue,
+            Ok(Woken::Joined(joined)) => joined,
+        };
+        return match joined {
+            Ok(value) => Ok(value),
+            Err(join_error) => Err(match join_error.try_into_panic() {
+                Ok(payload) => panic_error(ruby, payload.as_ref()),
+                Err(_) => Error::new(
+                    errors::internal_error(ruby),
+                    "the native task was cancelled",
+                ),
+            }),
+        };
+    }
+}
+
+/// Waits for `future` (which only waits: a channel, a timer) on this thread with the GVL
+/// released; an interrupt comes back as `Err` and drops the future.
+pub fn wait<T, F>(ruby: &Ruby, engine: &Engine, future: F) -> RbResult<T>
+where
+    F: Future<Output = T> + Send,
+    T: Send,
+{
+    let mut future = std::pin::pin!(future);
+    loop {
+        let cancel = CancellationToken::new();
+        let waited = without_gvl(ruby, &cancel, || {
+            engine.block_on(async {
+                tokio::select! {
+                    value = &mut future => Some(value),
+                    _ = cancel.cancelled() => None,
+                }
+            })
+        });
+        match waited? {
+            Some(value) => return Ok(value),
+            // Woken with no exception to raise: keep waiting.
+            None => continue,
+        }
+    }
+}
+
 struct Call<F, R> {
     work: Option<F>,
     result: Option<std::thread::Result<R>>,
