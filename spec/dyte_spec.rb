@@ -73,7 +73,7 @@ RSpec.describe Integrations::Native::Dyte do
     joined = dyte.join(meeting_id: "meeting-1", user_id: 7, name: "Sam", picture: "p", participant_id: "participant-1")
     expect(joined).to eq(data: { "token" => "join-token-2" })
     added = dyte.join(meeting_id: "meeting-1", user_id: 7, name: "Sam", picture: "p", participant_id: "participant-gone")
-    expect([added[:data]["token"], added[:participant_id]]).to eq(["join-token-1", "participant-1"])
+    expect([added[:data]["token"], added[:participant_id]]).to eq(%w[join-token-1 participant-1])
     missing = dyte.join(meeting_id: "meeting-1", user_id: 9, name: "Kim", picture: "p")
     expect(missing[:data]).to include("custom_participant_id" => "user:9")
 

@@ -46,7 +46,7 @@ RSpec.describe Integrations::Native::Linear do
       expect { linear.create_issue(team_id: "team-1", title: "Refund", **change) }.to raise_error(ArgumentError, message)
     end
     expect(server.received).to be_empty
-    (0..4).each { |p| expect(linear.create_issue(team_id: "team-1", title: "Refund", priority: p)["success"]).to be(true) }
+    5.times { |p| expect(linear.create_issue(team_id: "team-1", title: "Refund", priority: p)["success"]).to be(true) }
   end
 
   it "searches, lists linked issues, links and unlinks a conversation" do

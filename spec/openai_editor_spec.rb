@@ -28,7 +28,6 @@ RSpec.describe "Integrations::Native::OpenAI.process_event" do
   let(:n) { Integrations::Native }
   let(:openai) { FakeOpenAI.new }
 
-
   def message(type, content, sender: "Ann", private: false)
     FakeChatwoot::Message.new(content: content, message_type: type, sender: FakeChatwoot::Sender.new(sender), private: private)
   end
@@ -43,7 +42,7 @@ RSpec.describe "Integrations::Native::OpenAI.process_event" do
 
   # process("shorten", content: "x", model: "m"): the event's data and process_event's keywords.
   def process(name, data = {}, **options)
-    data = data.merge(options.reject { |k, _| %i[hook conversation labels cache model].include?(k) })
+    data = data.merge(options.except(:hook, :conversation, :labels, :cache, :model))
     options = options.select { |k, _| %i[hook conversation labels cache model].include?(k) }
     n::OpenAI.process_event(hook: options.delete(:hook) || hook, event: { name: name, data: data }, **options)
   end
@@ -87,7 +86,7 @@ RSpec.describe "Integrations::Native::OpenAI.process_event" do
     expect(openai.completions.last["messages"][1]["content"]).to eq("Customer Jo: My parcel never arrived\nAgent Sam: We have sent a new one\n")
     process("reply_suggestion", { conversation_display_id: 7 }, hook: hook(conversations: [chat]))
     expect(openai.completions.last["messages"].drop(1)).to eq([{ "role" => "user", "content" => "My parcel never arrived" },
-                                                                { "role" => "assistant", "content" => "We have sent a new one" }])
+                                                               { "role" => "assistant", "content" => "We have sent a new one" }])
     expect(process("summarize", conversation_display_id: 999)).to be_nil
   end
 
@@ -134,7 +133,7 @@ RSpec.describe "Integrations::Native::OpenAI.process_event" do
     silent = FaultServer.new(:silent)
     n.configure { |c| c.openai_api_url = silent.url.delete_suffix("/hook"); c.timeout = 0.3 }
     result = process("shorten", content: "x")
-    expect(result.keys).to eq([:error, :error_code])
+    expect(result.keys).to eq(%i[error error_code])
     expect([result[:error], result[:error_code]]).to match([/timed out/, nil])
   ensure
     silent&.stop

@@ -45,6 +45,7 @@ class FakeDyte
       if path == "/client/v4/user/tokens/verify"
         return json(verify_status, "success" => verify_status == 200, "errors" => [], "result" => { "id" => "tok-1", "status" => "active" })
       end
+
       if path == "/client/v4/accounts/#{ACCOUNT}/realtime/kit/apps"
         page = request.query[/page_no=(\d+)/, 1].to_i
         all = Array.new(apps) { |i| { "id" => "other-#{i}", "name" => "Other #{i}" } } + [{ "id" => APP, "name" => "Support" }]

@@ -56,6 +56,7 @@ class FakeLinear
     json(200, "data" => data)
   end
 
+  # rubocop:disable Naming/MethodName, Naming/MethodParameterName -- named for Linear's GraphQL operations
   def self.op_Teams(_) = { "teams" => { "nodes" => [{ "id" => "team-1", "name" => "Support" }] } }
 
   def self.op_TeamEntities(v)
@@ -67,12 +68,12 @@ class FakeLinear
 
   def self.op_SearchIssues(v)
     { "searchIssues" => { "nodes" => [{ "id" => "issue-1", "title" => "Refund for #{v["term"]}", "description" => nil, "identifier" => "SUP-1",
-                                         "url" => "https://linear.app/acme/issue/SUP-1", "state" => { "name" => "Todo", "color" => "#e2e2e2" } }] } }
+                                        "url" => "https://linear.app/acme/issue/SUP-1", "state" => { "name" => "Todo", "color" => "#e2e2e2" } }] } }
   end
 
   def self.op_AttachmentsForURL(v)
     { "attachmentsForURL" => { "nodes" => [{ "id" => "att-1", "title" => "Conversation", "url" => v["url"],
-                                              "issue" => { "id" => "issue-1", "identifier" => "SUP-1", "title" => "Refund", "priority" => 2 } }] } }
+                                             "issue" => { "id" => "issue-1", "identifier" => "SUP-1", "title" => "Refund", "priority" => 2 } }] } }
   end
 
   def self.op_IssueCreate(v)
@@ -94,4 +95,5 @@ class FakeLinear
 
     { "attachmentDelete" => { "success" => true } }
   end
+  # rubocop:enable Naming/MethodName, Naming/MethodParameterName
 end

@@ -26,7 +26,7 @@ module Integrations
         conversation = message.respond_to?(:conversation) ? message.conversation : nil
         attributes = conversation.respond_to?(:additional_attributes) ? conversation.additional_attributes : nil
         known = Hash === attributes ? attributes["conversation_language"] || attributes[:conversation_language] : nil
-        GoogleTranslateNative._native_detect(base.merge("content" => message.content.to_s, "incoming" => message.incoming? ? true : false,
+        GoogleTranslateNative._native_detect(base.merge("content" => message.content.to_s, "incoming" => true & message.incoming?,
                                                         "conversation_language" => known&.to_s))
       end
 

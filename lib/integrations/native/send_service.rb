@@ -59,7 +59,11 @@ module Integrations
       end
 
       def active?
-        (@hook.respond_to?(:active?) ? @hook.active? : @hook.status.to_s == "enabled") ? true : false
+        if @hook.respond_to?(:active?) ? @hook.active? : @hook.status.to_s == "enabled"
+          true
+        else
+          false
+        end
       end
 
       def settings
