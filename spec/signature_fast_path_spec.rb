@@ -57,6 +57,28 @@ RSpec.describe "Integrations::Native::Signature argument routes" do
     expect { sig.verify_base64("k", 1, "x") }.to raise_error(TypeError, /body must be a String, got Integer/)
   end
 
+  it "routes Standard Webhooks, Linear and Stripe the same way" do
+    key = "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    standard = { secret: "whsec_#{key}", id: "msg_1", timestamp: ts.to_s, body: body, now: ts,
+                 signature: "v1,#{Base64.strict_encode64(OpenSSL::HMAC.digest("SHA256", Base64.decode64(key), "msg_1.#{ts}.#{body}"))}" }
+    stripe = { secret: "whsec_s", body: body, now: ts,
+               header: "t=#{ts},v1=#{OpenSSL::HMAC.hexdigest("SHA256", "whsec_s", "#{ts}.#{body}")}" }
+    linear_body = %({"action":"create","webhookTimestamp":#{ts * 1000}})
+    linear = { secret: "s", body: linear_body, now: ts, signature: OpenSSL::HMAC.hexdigest("SHA256", "s", linear_body) }
+    [{}, { now: Time.at(ts) }, { tolerance: (1 << 64) - 1 }].each do |change|
+      expect(sig.verify_standard(**standard, **change)).to be(true), change.inspect
+      expect(sig.verify_stripe(**stripe, **change)).to be(true), change.inspect
+      expect(sig.verify_linear(**linear, **change)).to be(true), change.inspect
+    end
+    expect(sig.verify_standard(**standard, timestamp: ts)).to be(true)
+    expect(sig.verify_standard(**standard, id: nil)).to be(false)
+    expect(sig.verify_stripe(**stripe, now: ts + 301)).to be(false)
+    expect { sig.verify_standard(**standard, id: :msg_1) }.to raise_error(TypeError, /id must be a String, got Symbol/)
+    expect { sig.verify_standard(**standard, secret: "whsec_!!!") }.to raise_error(ArgumentError)
+    expect { sig.verify_stripe(**stripe, tolerance: 1.0) }.to raise_error(TypeError, /tolerance must be an Integer/)
+    expect { sig.verify_linear(**linear, now: -(1 << 63) - 1) }.to raise_error(ArgumentError, /now must be within/)
+  end
+
   it "answers :missing for an absent header on both routes" do
     expect(sig.send(:chatwoot_failure, "s", ts.to_s, body, nil, 300, ts)).to eq(:missing_signature)
     expect(sig.send(:chatwoot_failure, "s", nil, body, chatwoot[:signature], 300, ts)).to eq(:missing_timestamp)

@@ -131,19 +131,26 @@ fn sign_standard(
     })
 }
 
-/// `_native_check_standard(secret, id, timestamp, body, header, tolerance, now)` → nil or the reason.
+/// `_native_check_standard(secret, id, timestamp, body, header, tolerance, now)` → nil or the
+/// reason; false when an argument is not plain.
 #[allow(clippy::too_many_arguments)]
 fn check_standard(
     ruby: &Ruby,
-    secret: RString,
-    id: RString,
-    timestamp: RString,
-    body: RString,
-    header: RString,
-    tolerance: u64,
-    now: i64,
-) -> RbResult<Option<Symbol>> {
-    guard(ruby, || {
+    secret: Value,
+    id: Value,
+    timestamp: Value,
+    body: Value,
+    header: Value,
+    tolerance: Value,
+    now: Value,
+) -> RbResult<Value> {
+    let strings = [secret, id, timestamp, body, header];
+    let (Some([secret, id, timestamp, body, header]), Some((tolerance, now))) =
+        (plain_strings(strings), plain_window(tolerance, now))
+    else {
+        return Ok(not_plain(ruby));
+    };
+    let outcome = guard(ruby, || {
         let key = standard_key(ruby, secret)?;
         check(
             ruby,
@@ -152,7 +159,8 @@ fn check_standard(
                 sig::verify_standard(&key, id, timestamp, body, header, tolerance, now)
             },
         )
-    })
+    });
+    checked(ruby, outcome)
 }
 
 /// `_native_check_hub(secret, body, header)` → nil or the reason; false when one is not a String.
@@ -239,34 +247,52 @@ fn parse_form(ruby: &Ruby, body: RString) -> RbResult<RArray> {
     })
 }
 
-/// `_native_check_linear(secret, body, signature, tolerance, now)` → nil or the reason.
+/// `_native_check_linear(secret, body, signature, tolerance, now)` → nil or the reason; false when
+/// an argument is not plain.
 fn check_linear(
     ruby: &Ruby,
-    secret: RString,
-    body: RString,
-    signature: RString,
-    tolerance: u64,
-    now: i64,
-) -> RbResult<Option<Symbol>> {
-    check(
+    secret: Value,
+    body: Value,
+    signature: Value,
+    tolerance: Value,
+    now: Value,
+) -> RbResult<Value> {
+    let (Some(strings), Some((tolerance, now))) = (
+        plain_strings([secret, body, signature]),
+        plain_window(tolerance, now),
+    ) else {
+        return Ok(not_plain(ruby));
+    };
+    checked(
         ruby,
-        [secret, body, signature],
-        |[secret, body, signature]| sig::verify_linear(secret, body, signature, tolerance, now),
+        check(ruby, strings, |[secret, body, signature]| {
+            sig::verify_linear(secret, body, signature, tolerance, now)
+        }),
     )
 }
 
-/// `_native_check_stripe(secret, body, header, tolerance, now)` → nil or the reason.
+/// `_native_check_stripe(secret, body, header, tolerance, now)` → nil or the reason; false when an
+/// argument is not plain.
 fn check_stripe(
     ruby: &Ruby,
-    secret: RString,
-    body: RString,
-    header: RString,
-    tolerance: u64,
-    now: i64,
-) -> RbResult<Option<Symbol>> {
-    check(ruby, [secret, body, header], |[secret, body, header]| {
-        sig::verify_stripe(secret, body, header, tolerance, now)
-    })
+    secret: Value,
+    body: Value,
+    header: Value,
+    tolerance: Value,
+    now: Value,
+) -> RbResult<Value> {
+    let (Some(strings), Some((tolerance, now))) = (
+        plain_strings([secret, body, header]),
+        plain_window(tolerance, now),
+    ) else {
+        return Ok(not_plain(ruby));
+    };
+    checked(
+        ruby,
+        check(ruby, strings, |[secret, body, header]| {
+            sig::verify_stripe(secret, body, header, tolerance, now)
+        }),
+    )
 }
 
 /// `_native_request_paths(script_name, path_info)` → `[keys, spellings]`, the forms of a request's
