@@ -15,7 +15,7 @@ def rate(&) = Bench.rate(&)
 def table(title, rows) = Bench.table(title, rows)
 
 body = JSON.generate(JSON.parse(File.read(File.expand_path("../test/fixtures/message_created.json", __dir__))))
-# A 3.5 KB body, the size issue #5 names: the fixture with a padded note.
+# A 3.5 KB body (a long message_created): the fixture with a padded note.
 body = JSON.generate(JSON.parse(body).merge("note" => "x" * [3500 - body.bytesize - 11, 0].max))
 secret = "a-chatwoot-webhook-secret"
 ts = Time.now.to_i

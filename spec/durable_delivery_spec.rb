@@ -4,7 +4,7 @@ require "json"
 require "active_support"
 require "active_support/notifications"
 
-# The retry schedule, endpoint health and attempt history of the durable jobs (issue 19), against a
+# The retry schedule, endpoint health and attempt history of the durable jobs, against a
 # real redis-server and real Sidekiq processes. The schedule is written in a deployment's seconds
 # and compressed by INTEGRATIONS_NATIVE_TIME_SCALE (test-only), never by sleeping for hours.
 RSpec.describe "durable delivery: schedule, endpoint health, attempt history" do

@@ -4,7 +4,7 @@ require "json"
 require "timeout"
 require "tmpdir"
 
-# Secret rotation (issue 19): `secret:` takes an Array, newest first. :standard sends one `v1,`
+# Secret rotation: `secret:` takes an Array, newest first. :standard sends one `v1,`
 # signature per secret, so a receiver that knows only the old secret or only the new one accepts
 # the delivery; :chatwoot and :hex_body carry one signature and sign with the newest.
 RSpec.describe "secret rotation" do

@@ -79,7 +79,7 @@ pub struct SendInput {
     pub token_url: String,
     /// The Dialogflow session: the conversation's contact source id (or its id).
     pub session_id: String,
-    // Slack (issue 17)
+    // Slack
     /// Chatwoot's message, conversation and inbox fields Slack's post is built from.
     pub slack: slack::outgoing::SlackFields,
     // -- the providers' fields (webhook, OpenAI, Dialogflow, …) --

@@ -86,7 +86,7 @@ fn input_from(
             .unwrap_or_default(),
         submitted_value: hash.lookup("submitted_value")?,
         conversation_status: hash.lookup("conversation_status")?,
-        // Slack (issue 17)
+        // Slack
         slack: crate::slack::outgoing_fields(hash.lookup("slack")?, streams)?,
     })
 }

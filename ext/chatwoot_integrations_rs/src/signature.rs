@@ -3,7 +3,10 @@
 //! then calls these positional `_native_*` functions.
 
 use chatwoot_integrations::signature::{self as sig, Failure, TwilioAlgorithm, TwilioContent};
-use magnus::{function, prelude::*, RArray, RHash, RModule, RString, Ruby, Symbol};
+use magnus::{
+    function, prelude::*, value::ReprValue, Integer, IntoValue, RArray, RHash, RModule, RString,
+    Ruby, Symbol, Value,
+};
 
 use crate::errors;
 use crate::helpers::{
@@ -48,41 +51,61 @@ fn sign_chatwoot(
 }
 
 /// `_native_check_chatwoot(secret, timestamp, body, signature, tolerance, now)` → nil when the
-/// signature verifies, else the reason Symbol (`:mismatch`, `:expired`, `:malformed`, `:missing`).
+/// signature verifies, else the reason Symbol (`:mismatch`, `:expired`, `:malformed`, `:missing`);
+/// false when an argument is not plain (see [`plain_strings`]).
 fn check_chatwoot(
     ruby: &Ruby,
-    secret: RString,
-    timestamp: RString,
-    body: RString,
-    signature: RString,
-    tolerance: u64,
-    now: i64,
-) -> RbResult<Option<Symbol>> {
-    check(
+    secret: Value,
+    timestamp: Value,
+    body: Value,
+    signature: Value,
+    tolerance: Value,
+    now: Value,
+) -> RbResult<Value> {
+    let strings = [secret, timestamp, body, signature];
+    let (Some([secret, timestamp, body, signature]), Some((tolerance, now))) =
+        (plain_strings(strings), plain_window(tolerance, now))
+    else {
+        return Ok(not_plain(ruby));
+    };
+    checked(
         ruby,
-        [secret, timestamp, body, signature],
-        |[secret, timestamp, body, signature]| {
-            sig::verify_chatwoot(secret, timestamp, body, signature, tolerance, now)
-        },
+        check(
+            ruby,
+            [secret, timestamp, body, signature],
+            |[secret, timestamp, body, signature]| {
+                sig::verify_chatwoot(secret, timestamp, body, signature, tolerance, now)
+            },
+        ),
     )
 }
 
-/// `_native_check_slack(secret, timestamp, body, signature, tolerance, now)` → nil or the reason.
+/// `_native_check_slack(secret, timestamp, body, signature, tolerance, now)` → nil or the reason;
+/// false when an argument is not plain.
 fn check_slack(
     ruby: &Ruby,
-    secret: RString,
-    timestamp: RString,
-    body: RString,
-    signature: RString,
-    tolerance: u64,
-    now: i64,
-) -> RbResult<Option<Symbol>> {
-    check(
+    secret: Value,
+    timestamp: Value,
+    body: Value,
+    signature: Value,
+    tolerance: Value,
+    now: Value,
+) -> RbResult<Value> {
+    let strings = [secret, timestamp, body, signature];
+    let (Some([secret, timestamp, body, signature]), Some((tolerance, now))) =
+        (plain_strings(strings), plain_window(tolerance, now))
+    else {
+        return Ok(not_plain(ruby));
+    };
+    checked(
         ruby,
-        [secret, timestamp, body, signature],
-        |[secret, timestamp, body, signature]| {
-            sig::verify_slack(secret, timestamp, body, signature, tolerance, now)
-        },
+        check(
+            ruby,
+            [secret, timestamp, body, signature],
+            |[secret, timestamp, body, signature]| {
+                sig::verify_slack(secret, timestamp, body, signature, tolerance, now)
+            },
+        ),
     )
 }
 
@@ -108,19 +131,26 @@ fn sign_standard(
     })
 }
 
-/// `_native_check_standard(secret, id, timestamp, body, header, tolerance, now)` → nil or the reason.
+/// `_native_check_standard(secret, id, timestamp, body, header, tolerance, now)` → nil or the
+/// reason; false when an argument is not plain.
 #[allow(clippy::too_many_arguments)]
 fn check_standard(
     ruby: &Ruby,
-    secret: RString,
-    id: RString,
-    timestamp: RString,
-    body: RString,
-    header: RString,
-    tolerance: u64,
-    now: i64,
-) -> RbResult<Option<Symbol>> {
-    guard(ruby, || {
+    secret: Value,
+    id: Value,
+    timestamp: Value,
+    body: Value,
+    header: Value,
+    tolerance: Value,
+    now: Value,
+) -> RbResult<Value> {
+    let strings = [secret, id, timestamp, body, header];
+    let (Some([secret, id, timestamp, body, header]), Some((tolerance, now))) =
+        (plain_strings(strings), plain_window(tolerance, now))
+    else {
+        return Ok(not_plain(ruby));
+    };
+    let outcome = guard(ruby, || {
         let key = standard_key(ruby, secret)?;
         check(
             ruby,
@@ -129,32 +159,34 @@ fn check_standard(
                 sig::verify_standard(&key, id, timestamp, body, header, tolerance, now)
             },
         )
-    })
+    });
+    checked(ruby, outcome)
 }
 
-/// `_native_check_hub(secret, body, header)` → nil or the reason.
-fn check_hub(
-    ruby: &Ruby,
-    secret: RString,
-    body: RString,
-    header: RString,
-) -> RbResult<Option<Symbol>> {
-    check(ruby, [secret, body, header], |[secret, body, header]| {
-        sig::verify_hub(secret, body, header)
-    })
-}
-
-/// `_native_check_base64(secret, body, signature)` → nil or the reason.
-fn check_base64(
-    ruby: &Ruby,
-    secret: RString,
-    body: RString,
-    signature: RString,
-) -> RbResult<Option<Symbol>> {
-    check(
+/// `_native_check_hub(secret, body, header)` → nil or the reason; false when one is not a String.
+fn check_hub(ruby: &Ruby, secret: Value, body: Value, header: Value) -> RbResult<Value> {
+    let Some(strings) = plain_strings([secret, body, header]) else {
+        return Ok(not_plain(ruby));
+    };
+    checked(
         ruby,
-        [secret, body, signature],
-        |[secret, body, signature]| sig::verify_base64(secret, body, signature),
+        check(ruby, strings, |[secret, body, header]| {
+            sig::verify_hub(secret, body, header)
+        }),
+    )
+}
+
+/// `_native_check_base64(secret, body, signature)` → nil or the reason; false when one is not a
+/// String.
+fn check_base64(ruby: &Ruby, secret: Value, body: Value, signature: Value) -> RbResult<Value> {
+    let Some(strings) = plain_strings([secret, body, signature]) else {
+        return Ok(not_plain(ruby));
+    };
+    checked(
+        ruby,
+        check(ruby, strings, |[secret, body, signature]| {
+            sig::verify_base64(secret, body, signature)
+        }),
     )
 }
 
@@ -215,34 +247,52 @@ fn parse_form(ruby: &Ruby, body: RString) -> RbResult<RArray> {
     })
 }
 
-/// `_native_check_linear(secret, body, signature, tolerance, now)` → nil or the reason.
+/// `_native_check_linear(secret, body, signature, tolerance, now)` → nil or the reason; false when
+/// an argument is not plain.
 fn check_linear(
     ruby: &Ruby,
-    secret: RString,
-    body: RString,
-    signature: RString,
-    tolerance: u64,
-    now: i64,
-) -> RbResult<Option<Symbol>> {
-    check(
+    secret: Value,
+    body: Value,
+    signature: Value,
+    tolerance: Value,
+    now: Value,
+) -> RbResult<Value> {
+    let (Some(strings), Some((tolerance, now))) = (
+        plain_strings([secret, body, signature]),
+        plain_window(tolerance, now),
+    ) else {
+        return Ok(not_plain(ruby));
+    };
+    checked(
         ruby,
-        [secret, body, signature],
-        |[secret, body, signature]| sig::verify_linear(secret, body, signature, tolerance, now),
+        check(ruby, strings, |[secret, body, signature]| {
+            sig::verify_linear(secret, body, signature, tolerance, now)
+        }),
     )
 }
 
-/// `_native_check_stripe(secret, body, header, tolerance, now)` → nil or the reason.
+/// `_native_check_stripe(secret, body, header, tolerance, now)` → nil or the reason; false when an
+/// argument is not plain.
 fn check_stripe(
     ruby: &Ruby,
-    secret: RString,
-    body: RString,
-    header: RString,
-    tolerance: u64,
-    now: i64,
-) -> RbResult<Option<Symbol>> {
-    check(ruby, [secret, body, header], |[secret, body, header]| {
-        sig::verify_stripe(secret, body, header, tolerance, now)
-    })
+    secret: Value,
+    body: Value,
+    header: Value,
+    tolerance: Value,
+    now: Value,
+) -> RbResult<Value> {
+    let (Some(strings), Some((tolerance, now))) = (
+        plain_strings([secret, body, header]),
+        plain_window(tolerance, now),
+    ) else {
+        return Ok(not_plain(ruby));
+    };
+    checked(
+        ruby,
+        check(ruby, strings, |[secret, body, header]| {
+            sig::verify_stripe(secret, body, header, tolerance, now)
+        }),
+    )
 }
 
 /// `_native_request_paths(script_name, path_info)` → `[keys, spellings]`, the forms of a request's
@@ -296,6 +346,40 @@ fn failures(ruby: &Ruby) -> RbResult<RHash> {
         table.aset(ruby.to_symbol(failure.code()), entry)?;
     }
     Ok(table)
+}
+
+/// The verifiers' arguments when each is a String, the type the Ruby face's checks let through
+/// unchanged. A verifier runs on every webhook a host receives, and checking the types here costs
+/// nothing next to the Ruby calls that did it first (they were half of `verify_chatwoot`'s time
+/// over a 3.5 KB body). Anything else, nil included, is `None`: the native function answers false
+/// and the Ruby face runs its checks, which answer `:missing_*`, convert (an Integer or Time
+/// timestamp) or raise naming the argument, and then call again with plain arguments. So the
+/// rules stay in Ruby's `Arguments`; this only recognises the values they would pass as they are.
+fn plain_strings<const N: usize>(values: [Value; N]) -> Option<[RString; N]> {
+    let strings = values.map(RString::from_value);
+    if strings.iter().any(Option::is_none) {
+        return None;
+    }
+    // Every entry is Some (checked just above), so nothing here can panic.
+    Some(strings.map(|s| s.expect("every entry was checked to be a String")))
+}
+
+/// `tolerance` and `now` when both are Integers in the ranges `Arguments.tolerance!` and
+/// `Arguments.now_seconds!` accept (u64, i64); `None` sends the call through those checks.
+fn plain_window(tolerance: Value, now: Value) -> Option<(u64, i64)> {
+    let tolerance = Integer::from_value(tolerance)?.to_u64().ok()?;
+    let now = Integer::from_value(now)?.to_i64().ok()?;
+    Some((tolerance, now))
+}
+
+/// The answer that sends the Ruby face through its argument checks.
+fn not_plain(ruby: &Ruby) -> Value {
+    ruby.qfalse().as_value()
+}
+
+/// A verifier's nil-or-reason as the Value the `_native_check_*` functions with a fast path return.
+fn checked(ruby: &Ruby, outcome: RbResult<Option<Symbol>>) -> RbResult<Value> {
+    outcome.map(|reason| reason.into_value_with(ruby))
 }
 
 /// Runs a verifier over the bytes of `strings`: nil when it passes, else the reason Symbol.

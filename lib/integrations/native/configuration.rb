@@ -21,7 +21,7 @@ module Integrations
                     :endpoint_failing_after, :endpoint_disable_after
       # Provider base URLs (tests and self-hosted OpenAI-compatible servers point these elsewhere)
       attr_accessor :slack_api_url, :openai_api_url, :dialogflow_api_url, :google_token_url, :linear_api_url
-      # Slack (issue 17): Chatwoot's FRONTEND_URL, for the first post's conversation link and the
+      # Slack: Chatwoot's FRONTEND_URL, for the first post's conversation link and the
       # senders' icon URLs; ENV["FRONTEND_URL"] unless set.
       attr_writer :frontend_url
 

@@ -101,7 +101,7 @@ module Integrations
           "content_type" => @message.respond_to?(:content_type) ? @message.content_type.to_s : "",
           "submitted_value" => submitted_value,
           "conversation_status" => conversation.respond_to?(:status) ? conversation.status&.to_s : nil,
-          # Slack (issue 17): the message, conversation and inbox fields of Chatwoot's post.
+          # Slack: the message, conversation and inbox fields of Chatwoot's post.
           "slack" => id == "slack" ? Slack.outgoing_fields(@message) : nil,
         }
       end
