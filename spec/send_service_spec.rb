@@ -64,7 +64,12 @@ RSpec.describe Integrations::Native::SendService do
 
     it "sends only chat messages: no private notes, no activity; templates are the assistant's" do
       openai_answers
-      mixed = Array.new(9) { |i| FakeChatwoot::Message.new(content: "c#{i}", message_type: i.even? ? :incoming : :outgoing) }
+      mixed = [FakeChatwoot::Message.new(content: "Hi, my order is late", message_type: :incoming),
+               FakeChatwoot::Message.new(content: "Thanks for writing! We reply within a day.", message_type: :template),
+               FakeChatwoot::Message.new(content: "internal: VIP, refund without asking", message_type: :outgoing, private: true),
+               FakeChatwoot::Message.new(content: "Conversation was assigned to Sam", message_type: :activity)]
+      mixed += Array.new(9) { |i| FakeChatwoot::Message.new(content: "c#{i}", message_type: i.even? ? :incoming : :outgoing) }
+      mixed << FakeChatwoot::Message.new(content: "note after", message_type: :outgoing, private: true)
       chat = FakeChatwoot::Conversation.new(id: 58, identifier: nil, account: account, messages: mixed)
       message = FakeChatwoot::Message.new(content: "c8", message_type: :incoming, conversation: chat)
       described_class.new(hook: openai_hook, message: message).perform

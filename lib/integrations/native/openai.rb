@@ -19,8 +19,9 @@ module Integrations
         # read(key) and write(key, value, expires_in:) (label suggestions are kept a day).
         # model: the installation's model (Chatwoot's OPENAI_GPT_MODEL; gpt-4o-mini when unset).
         def process_event(hook:, event:, conversation: nil, labels: nil, cache: nil, model: ENV.fetch("OPENAI_GPT_MODEL", nil))
-          raise TypeError, "hook must respond to settings (an Integrations::Hook), got #{Arguments.class_name(hook)}" unless Arguments.responds?(hook,
-                                                                                                                                                 :settings)
+          unless Arguments.responds?(hook, :settings)
+            raise TypeError, "hook must respond to settings (an Integrations::Hook), got #{Arguments.class_name(hook)}"
+          end
           raise TypeError, "event must be a Hash with name: and data:, got #{Arguments.class_name(event)}" unless Hash === event
 
           name = event[:name] || event["name"]

@@ -59,11 +59,8 @@ module Integrations
       end
 
       def active?
-        if @hook.respond_to?(:active?) ? @hook.active? : @hook.status.to_s == "enabled"
-          true
-        else
-          false
-        end
+        active = @hook.respond_to?(:active?) ? @hook.active? : @hook.status.to_s == "enabled"
+        true & active
       end
 
       def settings
