@@ -2,8 +2,12 @@
 //! bounded number of workers spread over the engine's lanes, with one result per endpoint in order.
 
 use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::task::JoinSet;
@@ -146,6 +150,9 @@ async fn deliver_all(
 ) -> Vec<DeliveryResult> {
     let timeout = options.timeout.unwrap_or(engine.config.timeout);
     let count = endpoints.len();
+    if count == 1 {
+        return vec![deliver_one(&engine, &endpoints[0], body, options, timeout).await];
+    }
     let workers = count.min(engine.config.max_concurrency);
     let endpoints = Arc::new(endpoints);
     let next = Arc::new(AtomicUsize::new(0));
@@ -195,26 +202,67 @@ async fn deliver_all(
     results
         .into_iter()
         .zip(endpoints.iter())
-        .map(|(result, input)| {
-            result.unwrap_or_else(|| {
-                let (url, delivery_id) = match input {
-                    EndpointInput::Spec(spec) => (&spec.url, &spec.delivery_id),
-                    EndpointInput::Unusable(unusable) => (&unusable.url, &unusable.delivery_id),
-                };
-                DeliveryResult {
-                    error: Some("internal error: the delivery task failed".into()),
-                    retryable: true,
-                    ..DeliveryResult::new(
-                        redact(url),
-                        delivery_id
-                            .clone()
-                            .filter(|id| usable_delivery_id(id))
-                            .unwrap_or_default(),
-                    )
-                }
-            })
-        })
+        .map(|(result, input)| result.unwrap_or_else(|| task_failed(input)))
         .collect()
+}
+
+/// A single endpoint (Chatwoot's common case: one job, one URL) is delivered in the task that
+/// awaits it: no worker task, no second lane, no result slots. Spawning a worker as a fan-out
+/// does cost two more cross-thread wake-ups per call (its lane and back), about a fifth of the
+/// process's CPU per single delivery (docs/architecture.md). A panic still becomes this
+/// endpoint's failed result, as it does for a fan-out's worker.
+async fn deliver_one(
+    engine: &Engine,
+    input: &EndpointInput,
+    body: Bytes,
+    options: DispatchOptions,
+    timeout: Duration,
+) -> DeliveryResult {
+    let work = async {
+        let mut ids = DeliveryIds::new();
+        match prepare(input, options.scheme, &mut ids) {
+            Ok(prepared) => deliver::deliver(engine, prepared, body, options.scheme, timeout).await,
+            Err(refused) => refused.into(),
+        }
+    };
+    CatchUnwind(Box::pin(work))
+        .await
+        .unwrap_or_else(|_| task_failed(input))
+}
+
+/// The result of an endpoint whose delivery panicked (a bug): retryable, without a status.
+fn task_failed(input: &EndpointInput) -> DeliveryResult {
+    let (url, delivery_id) = match input {
+        EndpointInput::Spec(spec) => (&spec.url, &spec.delivery_id),
+        EndpointInput::Unusable(unusable) => (&unusable.url, &unusable.delivery_id),
+    };
+    DeliveryResult {
+        error: Some("internal error: the delivery task failed".into()),
+        retryable: true,
+        ..DeliveryResult::new(
+            redact(url),
+            delivery_id
+                .clone()
+                .filter(|id| usable_delivery_id(id))
+                .unwrap_or_default(),
+        )
+    }
+}
+
+/// A future whose panic comes back as `Err`, as a spawned task's would (without the spawn).
+struct CatchUnwind<F>(Pin<Box<F>>);
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = std::thread::Result<F::Output>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+            Err(payload) => Poll::Ready(Err(payload)),
+        }
+    }
 }
 
 #[cfg(test)]
