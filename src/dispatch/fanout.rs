@@ -12,7 +12,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::task::JoinSet;
 
+use super::calling_thread::ThisThread;
 use super::ids::DeliveryIds;
+use super::transport::Transport;
 use super::{
     deliver, headers, redact, redacted, urls, DeliveryResult, DispatchOptions, EndpointInput,
     Engine, Scheme,
@@ -151,7 +153,8 @@ async fn deliver_all(
     let timeout = options.timeout.unwrap_or(engine.config.timeout);
     let count = endpoints.len();
     if count == 1 {
-        return vec![deliver_one(&engine, &endpoints[0], body, options, timeout).await];
+        let transport = engine.transport();
+        return vec![deliver_one(&engine, transport, &endpoints[0], body, options, timeout).await];
     }
     let workers = count.min(engine.config.max_concurrency);
     let endpoints = Arc::new(endpoints);
@@ -187,8 +190,17 @@ async fn deliver_all(
                 };
                 let result = match prepare(input, options.scheme, &mut ids) {
                     Ok(prepared) => {
-                        deliver::deliver(&engine, prepared, body.clone(), options.scheme, timeout)
-                            .await
+                        let transport = engine.transport();
+                        let body = body.clone();
+                        deliver::deliver(
+                            &engine,
+                            transport,
+                            prepared,
+                            body,
+                            options.scheme,
+                            timeout,
+                        )
+                        .await
                     }
                     Err(refused) => refused.into(),
                 };
@@ -206,13 +218,26 @@ async fn deliver_all(
         .collect()
 }
 
-/// A single endpoint (Chatwoot's common case: one job, one URL) is delivered in the task that
-/// awaits it: no worker task, no second lane, no result slots. Spawning a worker as a fan-out
-/// does cost two more cross-thread wake-ups per call (its lane and back), about a fifth of the
-/// process's CPU per single delivery (docs/architecture.md). A panic still becomes this
-/// endpoint's failed result, as it does for a fan-out's worker.
+/// One endpoint delivered on the calling thread, which drives `here` while it waits (see
+/// `calling_thread`): Chatwoot's common case, one job and one URL, without crossing a thread.
+pub fn dispatch_one<'a>(
+    engine: &'a Engine,
+    here: &'a ThisThread,
+    endpoint: EndpointInput,
+    body: Bytes,
+    options: DispatchOptions,
+) -> impl Future<Output = DeliveryResult> + Send + 'a {
+    let timeout = options.timeout.unwrap_or(engine.config.timeout);
+    async move { deliver_one(engine, here.transport(), &endpoint, body, options, timeout).await }
+}
+
+/// A single endpoint is delivered in the task that awaits it: no worker task, no second lane, no
+/// result slots. Spawning a worker as a fan-out does cost two more cross-thread wake-ups per call
+/// (its lane and back; see docs/architecture.md). A panic still becomes this endpoint's failed
+/// result, as it does for a fan-out's worker.
 async fn deliver_one(
     engine: &Engine,
+    transport: &Transport,
     input: &EndpointInput,
     body: Bytes,
     options: DispatchOptions,
@@ -221,7 +246,9 @@ async fn deliver_one(
     let work = async {
         let mut ids = DeliveryIds::new();
         match prepare(input, options.scheme, &mut ids) {
-            Ok(prepared) => deliver::deliver(engine, prepared, body, options.scheme, timeout).await,
+            Ok(prepared) => {
+                deliver::deliver(engine, transport, prepared, body, options.scheme, timeout).await
+            }
             Err(refused) => refused.into(),
         }
     };
