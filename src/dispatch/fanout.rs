@@ -12,7 +12,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::task::JoinSet;
 
-use super::calling_thread::ThisThread;
+use super::calling_thread::{self, ThisThread};
 use super::ids::DeliveryIds;
 use super::transport::Transport;
 use super::{
@@ -228,7 +228,11 @@ pub fn dispatch_one<'a>(
     options: DispatchOptions,
 ) -> impl Future<Output = DeliveryResult> + Send + 'a {
     let timeout = options.timeout.unwrap_or(engine.config.timeout);
-    async move { deliver_one(engine, here.transport(), &endpoint, body, options, timeout).await }
+    async move {
+        // The thread was away since its last delivery: let its pool notice closed connections.
+        calling_thread::catch_up().await;
+        deliver_one(engine, here.transport(), &endpoint, body, options, timeout).await
+    }
 }
 
 /// A single endpoint is delivered in the task that awaits it: no worker task, no second lane, no
@@ -244,7 +248,7 @@ async fn deliver_one(
     timeout: Duration,
 ) -> DeliveryResult {
     let work = async {
-        let mut ids = DeliveryIds::new();
+        let mut ids = DeliveryIds::one();
         match prepare(input, options.scheme, &mut ids) {
             Ok(prepared) => {
                 deliver::deliver(engine, transport, prepared, body, options.scheme, timeout).await
