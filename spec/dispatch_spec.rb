@@ -352,6 +352,28 @@ RSpec.describe "Integrations::Native.dispatch" do
     end
   end
 
+  describe "one endpoint on the calling thread" do
+    # A single dispatch runs on its thread's own runtime, which is idle between calls: a kept-alive
+    # connection the receiver dropped meanwhile (here the receiver process is replaced) must be
+    # noticed before the next request, not take that request down with it.
+    it "delivers on a new connection when the receiver dropped the kept-alive one meanwhile" do
+      expect(n.dispatch(url: receiver.url("/first"), payload: {})).to be_success
+      receiver.respond { [202, {}, "again"] }
+      result = n.dispatch(url: receiver.url("/second"), payload: {})
+      expect([result.success?, result.status, result.attempts, result.error]).to eq([true, 202, 1, nil])
+      expect(receiver.received.map(&:path)).to eq(%w[/first /second])
+    end
+
+    it "serves every thread, each on its own connection, and the lanes still serve fan-outs" do
+      urls = Array.new(4) { |i| receiver.url("/t#{i}") } # (the receiver is started here, not by a thread)
+      threads = urls.map { |url| Thread.new { Array.new(5) { n.dispatch(url: url, payload: {}).status } } }
+      expect(threads.map(&:value)).to eq([[200] * 5] * 4)
+      fanout = n.dispatch(endpoints: Array.new(3) { |i| { url: receiver.url("/f#{i}") } }, payload: {})
+      expect(fanout.map(&:status)).to eq([200] * 3)
+      expect(receiver.received.size).to eq(23)
+    end
+  end
+
   describe "the GVL and interrupts" do
     let(:silent) { FaultServer.new(:silent) }
     after { silent.stop }

@@ -9,6 +9,7 @@ use url::Url;
 use super::classify::{classify_status, status_error, Verdict};
 use super::engine::Engine;
 use super::headers::{Scheme, Signing};
+use super::transport::Transport;
 use super::transport_error::{ErrorKind, TransportError};
 use super::DeliveryResult;
 use crate::secret::Secret;
@@ -37,8 +38,11 @@ enum Attempt {
     Failed(TransportError),
 }
 
+/// Delivers `endpoint` on `transport`: the pooled client of the thread the delivery runs on (a
+/// lane's, or the calling thread's own; see `calling_thread`).
 pub async fn deliver(
     engine: &Engine,
+    transport: &Transport,
     endpoint: Prepared,
     body: Bytes,
     scheme: Scheme,
@@ -50,7 +54,7 @@ pub async fn deliver(
 
     loop {
         result.attempts += 1;
-        let attempt = attempt(engine, &endpoint, &body, scheme, timeout).await;
+        let attempt = attempt(engine, transport, &endpoint, &body, scheme, timeout).await;
         let inline_left = result.attempts <= config.inline_retries;
         let pause = match attempt {
             Attempt::Done {
@@ -109,6 +113,7 @@ pub async fn deliver(
 
 async fn attempt(
     engine: &Engine,
+    transport: &Transport,
     endpoint: &Prepared,
     body: &Bytes,
     scheme: Scheme,
@@ -130,8 +135,7 @@ async fn attempt(
     };
     let headers = endpoint.headers.clone();
     let max = engine.config.max_response_bytes;
-    match engine
-        .transport()
+    match transport
         .post_signed(&endpoint.url, headers, &signing, body.clone(), max, timeout)
         .await
     {

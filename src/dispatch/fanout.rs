@@ -2,13 +2,19 @@
 //! bounded number of workers spread over the engine's lanes, with one result per endpoint in order.
 
 use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::task::JoinSet;
 
+use super::calling_thread::{self, ThisThread};
 use super::ids::DeliveryIds;
+use super::transport::Transport;
 use super::{
     deliver, headers, redact, redacted, urls, DeliveryResult, DispatchOptions, EndpointInput,
     Engine, Scheme,
@@ -146,6 +152,10 @@ async fn deliver_all(
 ) -> Vec<DeliveryResult> {
     let timeout = options.timeout.unwrap_or(engine.config.timeout);
     let count = endpoints.len();
+    if count == 1 {
+        let transport = engine.transport();
+        return vec![deliver_one(&engine, transport, &endpoints[0], body, options, timeout).await];
+    }
     let workers = count.min(engine.config.max_concurrency);
     let endpoints = Arc::new(endpoints);
     let next = Arc::new(AtomicUsize::new(0));
@@ -180,8 +190,17 @@ async fn deliver_all(
                 };
                 let result = match prepare(input, options.scheme, &mut ids) {
                     Ok(prepared) => {
-                        deliver::deliver(&engine, prepared, body.clone(), options.scheme, timeout)
-                            .await
+                        let transport = engine.transport();
+                        let body = body.clone();
+                        deliver::deliver(
+                            &engine,
+                            transport,
+                            prepared,
+                            body,
+                            options.scheme,
+                            timeout,
+                        )
+                        .await
                     }
                     Err(refused) => refused.into(),
                 };
@@ -195,26 +214,86 @@ async fn deliver_all(
     results
         .into_iter()
         .zip(endpoints.iter())
-        .map(|(result, input)| {
-            result.unwrap_or_else(|| {
-                let (url, delivery_id) = match input {
-                    EndpointInput::Spec(spec) => (&spec.url, &spec.delivery_id),
-                    EndpointInput::Unusable(unusable) => (&unusable.url, &unusable.delivery_id),
-                };
-                DeliveryResult {
-                    error: Some("internal error: the delivery task failed".into()),
-                    retryable: true,
-                    ..DeliveryResult::new(
-                        redact(url),
-                        delivery_id
-                            .clone()
-                            .filter(|id| usable_delivery_id(id))
-                            .unwrap_or_default(),
-                    )
-                }
-            })
-        })
+        .map(|(result, input)| result.unwrap_or_else(|| task_failed(input)))
         .collect()
+}
+
+/// One endpoint delivered on the calling thread, which drives `here` while it waits (see
+/// `calling_thread`): Chatwoot's common case, one job and one URL, without crossing a thread.
+pub fn dispatch_one<'a>(
+    engine: &'a Engine,
+    here: &'a ThisThread,
+    endpoint: EndpointInput,
+    body: Bytes,
+    options: DispatchOptions,
+) -> impl Future<Output = DeliveryResult> + Send + 'a {
+    let timeout = options.timeout.unwrap_or(engine.config.timeout);
+    async move {
+        // The thread was away since its last delivery: let its pool notice closed connections.
+        calling_thread::catch_up().await;
+        deliver_one(engine, here.transport(), &endpoint, body, options, timeout).await
+    }
+}
+
+/// A single endpoint is delivered in the task that awaits it: no worker task, no second lane, no
+/// result slots. Spawning a worker as a fan-out does cost two more cross-thread wake-ups per call
+/// (its lane and back; see docs/architecture.md). A panic still becomes this endpoint's failed
+/// result, as it does for a fan-out's worker.
+async fn deliver_one(
+    engine: &Engine,
+    transport: &Transport,
+    input: &EndpointInput,
+    body: Bytes,
+    options: DispatchOptions,
+    timeout: Duration,
+) -> DeliveryResult {
+    let work = async {
+        let mut ids = DeliveryIds::one();
+        match prepare(input, options.scheme, &mut ids) {
+            Ok(prepared) => {
+                deliver::deliver(engine, transport, prepared, body, options.scheme, timeout).await
+            }
+            Err(refused) => refused.into(),
+        }
+    };
+    CatchUnwind(Box::pin(work))
+        .await
+        .unwrap_or_else(|_| task_failed(input))
+}
+
+/// The result of an endpoint whose delivery panicked (a bug): retryable, without a status.
+fn task_failed(input: &EndpointInput) -> DeliveryResult {
+    let (url, delivery_id) = match input {
+        EndpointInput::Spec(spec) => (&spec.url, &spec.delivery_id),
+        EndpointInput::Unusable(unusable) => (&unusable.url, &unusable.delivery_id),
+    };
+    DeliveryResult {
+        error: Some("internal error: the delivery task failed".into()),
+        retryable: true,
+        ..DeliveryResult::new(
+            redact(url),
+            delivery_id
+                .clone()
+                .filter(|id| usable_delivery_id(id))
+                .unwrap_or_default(),
+        )
+    }
+}
+
+/// A future whose panic comes back as `Err`, as a spawned task's would (without the spawn).
+struct CatchUnwind<F>(Pin<Box<F>>);
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = std::thread::Result<F::Output>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+            Err(payload) => Poll::Ready(Err(payload)),
+        }
+    }
 }
 
 #[cfg(test)]

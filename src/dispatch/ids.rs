@@ -13,6 +13,8 @@ const IDS_PER_FILL: usize = 32;
 pub struct DeliveryIds {
     random: [u8; 16 * IDS_PER_FILL],
     next: usize,
+    /// How many ids each fill takes from the OS.
+    per_fill: usize,
 }
 
 impl DeliveryIds {
@@ -20,13 +22,23 @@ impl DeliveryIds {
         DeliveryIds {
             random: [0; 16 * IDS_PER_FILL],
             next: IDS_PER_FILL,
+            per_fill: IDS_PER_FILL,
+        }
+    }
+
+    /// For a single delivery: one id's worth of randomness per fill, not 32.
+    pub fn one() -> Self {
+        DeliveryIds {
+            next: 1,
+            per_fill: 1,
+            ..DeliveryIds::new()
         }
     }
 
     /// A new random (v4) UUID in its hyphenated form.
     pub fn next_id(&mut self) -> String {
-        if self.next == IDS_PER_FILL {
-            if getrandom::fill(&mut self.random).is_err() {
+        if self.next == self.per_fill {
+            if getrandom::fill(&mut self.random[..16 * self.per_fill]).is_err() {
                 return Uuid::new_v4().to_string();
             }
             self.next = 0;
@@ -78,7 +90,10 @@ mod tests {
     #[test]
     fn ids_are_distinct_version_4_uuids_across_refills() {
         let mut ids = DeliveryIds::new();
-        let all: Vec<String> = (0..IDS_PER_FILL * 3 + 5).map(|_| ids.next_id()).collect();
+        let mut one = DeliveryIds::one();
+        let all: Vec<String> = (0..IDS_PER_FILL * 3 + 5)
+            .flat_map(|_| [ids.next_id(), one.next_id()])
+            .collect();
         let distinct: std::collections::HashSet<&String> = all.iter().collect();
         assert_eq!(distinct.len(), all.len());
         for id in &all {

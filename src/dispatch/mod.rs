@@ -5,6 +5,7 @@
 //! as a Sidekiq job). Here: signing, the address guard, timeouts, bounded concurrency, classification
 //! and quick in-process retries.
 
+mod calling_thread;
 mod classify;
 mod config;
 mod deliver;
@@ -26,10 +27,11 @@ use std::time::Duration;
 pub use crate::providers::http::{
     get as provider_get, post as provider_post, request as provider_request, ProviderFailure,
 };
+pub use calling_thread::{on_this_thread, ThisThread};
 pub use classify::{classify_status, parse_retry_after, Verdict};
 pub use config::{call_timeout, DispatchConfig, Limit, Settings, Unit, LIMITS};
 pub use engine::{configure, current_config, engine, Engine};
-pub use fanout::dispatch_all;
+pub use fanout::{dispatch_all, dispatch_one};
 pub use guard::{
     classify as classify_address, parse_cidr, AddressClass, Guard, GuardPolicy, Refusal,
 };

@@ -7,7 +7,11 @@
 mod endpoints;
 
 use bytes::Bytes;
-use chatwoot_integrations::dispatch::{self, DispatchOptions, Scheme};
+use std::sync::Arc;
+
+use chatwoot_integrations::dispatch::{
+    self, DeliveryResult, DispatchOptions, EndpointInput, Engine, Scheme,
+};
 use magnus::value::{Qfalse, Qtrue};
 use magnus::{function, prelude::*, Error, RArray, RString, Ruby, Symbol, Value};
 
@@ -99,8 +103,7 @@ fn dispatch(
         let body = Bytes::copy_from_slice(unsafe { body.as_slice() });
         let engine = dispatch::engine().map_err(|e| to_ruby(ruby, e))?;
         let options = DispatchOptions { scheme, timeout };
-        let work = dispatch::dispatch_all(engine.clone(), inputs, body, options);
-        let results = gvl::block_on(ruby, &engine, work)?;
+        let results = deliver(ruby, &engine, inputs, body, options)?;
         if single {
             if let Some(r) = results.iter().find(|r| r.invalid) {
                 let class = match type_errors.contains(0) {
@@ -116,6 +119,34 @@ fn dispatch(
         }
         Ok(array)
     })
+}
+
+/// One endpoint (the common case) is delivered on this thread, which drives it while it waits;
+/// several are fanned out over the engine's lanes. (A dispatch from a signal handler while this
+/// thread already waits for one goes to the lanes too.)
+fn deliver(
+    ruby: &Ruby,
+    engine: &Arc<Engine>,
+    mut inputs: Vec<EndpointInput>,
+    body: Bytes,
+    options: DispatchOptions,
+) -> RbResult<Vec<DeliveryResult>> {
+    if inputs.len() == 1 {
+        // Taken by the closure only if this thread can serve it; left for the lanes otherwise.
+        let mut single = inputs.pop();
+        let here = dispatch::on_this_thread(engine, |here| {
+            let input = single.take()?;
+            let work = dispatch::dispatch_one(engine, here, input, body.clone(), options);
+            Some(gvl::block_on_here(ruby, here, work))
+        })
+        .map_err(|e| to_ruby(ruby, e))?;
+        if let Some(Some(result)) = here {
+            return Ok(vec![result?]);
+        }
+        inputs.extend(single);
+    }
+    let work = dispatch::dispatch_all(engine.clone(), inputs, body, options);
+    gvl::block_on(ruby, engine, work)
 }
 
 /// `_native_redact_url(text)`: the URL as it may be shown (see the core's `dispatch::redact`), read

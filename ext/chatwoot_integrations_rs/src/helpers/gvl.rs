@@ -10,7 +10,7 @@ use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::null_mut;
 
-use chatwoot_integrations::dispatch::Engine;
+use chatwoot_integrations::dispatch::{Engine, ThisThread};
 use magnus::{rb_sys::AsRawValue, Error, Ruby};
 use tokio_util::sync::CancellationToken;
 
@@ -142,6 +142,34 @@ where
         match waited? {
             Some(value) => return Ok(value),
             // Woken with no exception to raise: keep waiting.
+            None => continue,
+        }
+    }
+}
+
+/// Runs `future` on the calling thread's own runtime (see the core's `calling_thread`), driving it
+/// with the GVL released; interrupted like `block_on`, the future (the in-flight request) is then
+/// dropped before the exception goes on. No thread hop: nothing wakes another thread, and the
+/// answer wakes this one directly.
+pub fn block_on_here<F>(ruby: &Ruby, here: &ThisThread, future: F) -> RbResult<F::Output>
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    let mut work = std::pin::pin!(future);
+    loop {
+        let cancel = CancellationToken::new();
+        let waited = without_gvl(ruby, &cancel, || {
+            here.block_on(async {
+                tokio::select! {
+                    done = &mut work => Some(done),
+                    _ = cancel.cancelled() => None,
+                }
+            })
+        })?;
+        match waited {
+            Some(value) => return Ok(value),
+            // Woken with no exception to raise (a trapped signal, Thread#wakeup): keep waiting.
             None => continue,
         }
     }
