@@ -233,6 +233,16 @@ pub fn find_or_refuse(id: &[u8]) -> crate::Result<&'static App> {
         .ok_or_else(|| crate::Error::Configuration(format!("unknown app {}", shown_id(id))))
 }
 
+/// A text setting as the apps read it: trimmed, and absent when blank (Chatwoot's forms store an
+/// emptied field as "").
+pub fn setting<'a>(settings: &'a Value, name: &str) -> Option<&'a str> {
+    settings
+        .get(name)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
 /// An app id as an error message may show it.
 pub fn shown_id(id: &[u8]) -> String {
     match std::str::from_utf8(id) {

@@ -4,6 +4,7 @@
 //! retry), token refresh, and the credential check on save. Answers are `data` or
 //! `{error, error_code}` as Chatwoot returns them.
 
+use crate::providers::apps::setting;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -35,14 +36,6 @@ pub enum Credentials {
         organization_id: String,
         api_key: Secret,
     },
-}
-
-fn setting<'a>(settings: &'a Value, name: &str) -> Option<&'a str> {
-    settings
-        .get(name)
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
 }
 
 impl Credentials {

@@ -3,6 +3,7 @@
 //! chat/completions; the answer is `{message}` or `{error, error_code}` as Chatwoot's controller
 //! renders it. The instructions are this crate's own, as data in [`INSTRUCTIONS`].
 
+use crate::providers::apps::setting;
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -164,14 +165,6 @@ pub fn cache_key(event: EditorEvent, conversation_id: &str, last_activity_at: i6
         "OPEN_AI_CONVERSATION_KEY::V1::{}::{conversation_id}::{last_activity_at}",
         event.name()
     )
-}
-
-fn setting<'a>(settings: &'a Value, name: &str) -> Option<&'a str> {
-    settings
-        .get(name)
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
 }
 
 /// A setting Chatwoot's form stores as a boolean (or, from older forms, as text).

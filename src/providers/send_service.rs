@@ -3,6 +3,7 @@
 //! (unknown app, inactive hook, invalid settings, wrong direction, missing token) is decided here,
 //! in `plan`, before any request is made; the Ruby face only reads Chatwoot's models.
 
+use crate::providers::apps::setting;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -129,14 +130,6 @@ pub struct Call {
 pub struct WebhookCall {
     endpoint: EndpointSpec,
     body: Vec<u8>,
-}
-
-fn setting<'a>(settings: &'a Value, name: &str) -> Option<&'a str> {
-    settings
-        .get(name)
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
 }
 
 fn endpoint(base_url: &str, path: &str) -> String {

@@ -52,20 +52,30 @@ fn answer_hash(ruby: &Ruby, answer: DyteAnswer, meeting: bool) -> RbResult<RHash
     Ok(hash)
 }
 
+/// A text field of the input Hash the face builds; "" when absent.
+fn text(input: RHash, name: &str) -> RbResult<String> {
+    Ok(input.lookup::<_, Option<String>>(name)?.unwrap_or_default())
+}
+
+/// The agent a participant is made for.
+fn agent(input: RHash) -> RbResult<Agent> {
+    Ok(Agent {
+        user_id: text(input, "user_id")?,
+        name: text(input, "name")?,
+        picture: text(input, "picture")?,
+    })
+}
+
 /// `_native_call(operation, input)`: create_meeting, add_participant or refresh_token.
 fn call(ruby: &Ruby, operation: String, input: RHash) -> RbResult<RHash> {
     guard(ruby, || {
         let client = client(ruby, input)?;
-        let text = |name: &str| -> RbResult<String> {
-            Ok(input.lookup::<_, Option<String>>(name)?.unwrap_or_default())
-        };
-        let (title, meeting_id, participant_id) =
-            (text("title")?, text("meeting_id")?, text("participant_id")?);
-        let agent = Agent {
-            user_id: text("user_id")?,
-            name: text("name")?,
-            picture: text("picture")?,
-        };
+        let (title, meeting_id, participant_id) = (
+            text(input, "title")?,
+            text(input, "meeting_id")?,
+            text(input, "participant_id")?,
+        );
+        let agent = agent(input)?;
         let engine = dispatch::engine().map_err(|e| to_ruby(ruby, e))?;
         let timeout = engine.config.timeout;
         let call_engine = engine.clone();
@@ -98,15 +108,8 @@ fn call(ruby: &Ruby, operation: String, input: RHash) -> RbResult<RHash> {
 fn join(ruby: &Ruby, input: RHash) -> RbResult<RHash> {
     guard(ruby, || {
         let client = client(ruby, input)?;
-        let text = |name: &str| -> RbResult<String> {
-            Ok(input.lookup::<_, Option<String>>(name)?.unwrap_or_default())
-        };
-        let (meeting_id, stored) = (text("meeting_id")?, text("participant_id")?);
-        let agent = Agent {
-            user_id: text("user_id")?,
-            name: text("name")?,
-            picture: text("picture")?,
-        };
+        let (meeting_id, stored) = (text(input, "meeting_id")?, text(input, "participant_id")?);
+        let agent = agent(input)?;
         let engine = dispatch::engine().map_err(|e| to_ruby(ruby, e))?;
         let timeout = engine.config.timeout;
         let call_engine = engine.clone();

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use super::incoming::UPLOAD_COMMENT;
-use super::web_api::{self, Failure};
+use super::web_api::{self, Failure, UploadBody};
 use crate::dispatch::{ChannelBody, Chunk, Engine};
 use crate::secret::Secret;
 
@@ -108,7 +108,7 @@ pub async fn upload(
         shared.push(json!({ "id": id, "title": name }));
         let url = url.to_string();
         match file.stream {
-            None => web_api::upload_bytes(engine, &url, file.bytes, timeout).await?,
+            None => web_api::upload(engine, &url, UploadBody::Bytes(file.bytes), timeout).await?,
             Some(stream) => {
                 let (body, chunks) = ChannelBody::new(stream.length);
                 let feed = Feed {
@@ -120,7 +120,7 @@ pub async fn upload(
                         "slack: the file's reader is gone".into(),
                     )));
                 }
-                web_api::upload_stream(engine, &url, body, timeout).await?;
+                web_api::upload(engine, &url, UploadBody::Stream(body), timeout).await?;
             }
         }
     }

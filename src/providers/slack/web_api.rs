@@ -226,42 +226,19 @@ pub async fn download(
     Ok(reply.body)
 }
 
-/// POSTs raw bytes to an upload URL Slack handed out (files.getUploadURLExternal). The URL is
-/// its own credential, so the token is not sent. The bytes go out as they are (shared, not copied);
-/// Slack answers with plain text, so only the status matters.
-pub async fn upload_bytes(
-    engine: &Engine,
-    url: &str,
-    bytes: Bytes,
-    timeout: Duration,
-) -> std::result::Result<(), Failure> {
-    let refused =
-        |message: String| Failure::Other(Error::Configuration(format!("slack: {message}")));
-    let url = parse_endpoint_url(url).map_err(refused)?;
-    let Ok(_permit) = engine.permits.acquire().await else {
-        return Err(Failure::Retry {
-            reason: "slack: the delivery engine is shutting down".into(),
-            retry_after: None,
-        });
-    };
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("application/octet-stream"),
-    );
-    let reply = engine
-        .transport()
-        .post(&url, headers, bytes, UPLOAD_ANSWER_LIMIT, timeout)
-        .await
-        .map_err(transport_failure)?;
-    upload_answer(reply.status, reply.retry_after)
+/// What an upload sends: bytes already in memory (shared, not copied), or a file the binding
+/// streams, its chunks arriving on the channel as they are read.
+pub enum UploadBody {
+    Bytes(Bytes),
+    Stream(ChannelBody),
 }
 
-/// `upload_bytes` for a file the binding streams: its chunks arrive on `body` as they are read.
-pub async fn upload_stream(
+/// POSTs a file to an upload URL Slack handed out (files.getUploadURLExternal). The URL is its own
+/// credential, so the token is not sent; Slack answers with plain text, so only the status matters.
+pub async fn upload(
     engine: &Engine,
     url: &str,
-    body: ChannelBody,
+    body: UploadBody,
     timeout: Duration,
 ) -> std::result::Result<(), Failure> {
     let refused =
@@ -278,11 +255,20 @@ pub async fn upload_stream(
         CONTENT_TYPE,
         HeaderValue::from_static("application/octet-stream"),
     );
-    let reply = engine
-        .transport()
-        .post_stream(&url, headers, body, UPLOAD_ANSWER_LIMIT, timeout)
-        .await
-        .map_err(transport_failure)?;
+    let transport = engine.transport();
+    let reply = match body {
+        UploadBody::Bytes(bytes) => {
+            transport
+                .post(&url, headers, bytes, UPLOAD_ANSWER_LIMIT, timeout)
+                .await
+        }
+        UploadBody::Stream(body) => {
+            transport
+                .post_stream(&url, headers, body, UPLOAD_ANSWER_LIMIT, timeout)
+                .await
+        }
+    }
+    .map_err(transport_failure)?;
     upload_answer(reply.status, reply.retry_after)
 }
 
