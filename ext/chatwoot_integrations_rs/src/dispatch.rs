@@ -137,7 +137,7 @@ fn deliver(
         let here = dispatch::on_this_thread(engine, |here| {
             let input = single.take()?;
             let work = dispatch::dispatch_one(engine, here, input, body.clone(), options);
-            Some(gvl::block_on_here(ruby, here, work))
+            Some(gvl::wait(ruby, here, work))
         })
         .map_err(|e| to_ruby(ruby, e))?;
         if let Some(Some(result)) = here {

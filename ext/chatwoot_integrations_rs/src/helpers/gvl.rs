@@ -121,9 +121,30 @@ where
     }
 }
 
-/// Waits for `future` (which only waits: a channel, a timer) on this thread with the GVL
-/// released; an interrupt comes back as `Err` and drops the future.
-pub fn wait<T, F>(ruby: &Ruby, engine: &Engine, future: F) -> RbResult<T>
+/// A runtime a Ruby thread can drive a future on: the engine (a lane's runtime entered from this
+/// thread) or this thread's own runtime.
+pub trait Runtime: Sync {
+    fn block_on<F: Future>(&self, future: F) -> F::Output;
+}
+
+impl Runtime for Engine {
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        Engine::block_on(self, future)
+    }
+}
+
+impl Runtime for ThisThread {
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        ThisThread::block_on(self, future)
+    }
+}
+
+/// Drives `future` on `runtime`, on this thread, with the GVL released; an interrupt comes back as
+/// `Err` and drops the future (an in-flight request with it). Used for work that only waits (a
+/// channel, a timer) on the engine, and for a single delivery on this thread's own runtime (see the
+/// core's `calling_thread`): no thread hop, nothing wakes another thread, and the answer wakes this
+/// one directly.
+pub fn wait<T, F>(ruby: &Ruby, runtime: &impl Runtime, future: F) -> RbResult<T>
 where
     F: Future<Output = T> + Send,
     T: Send,
@@ -132,7 +153,7 @@ where
     loop {
         let cancel = CancellationToken::new();
         let waited = without_gvl(ruby, &cancel, || {
-            engine.block_on(async {
+            runtime.block_on(async {
                 tokio::select! {
                     value = &mut future => Some(value),
                     _ = cancel.cancelled() => None,
@@ -140,34 +161,6 @@ where
             })
         });
         match waited? {
-            Some(value) => return Ok(value),
-            // Woken with no exception to raise: keep waiting.
-            None => continue,
-        }
-    }
-}
-
-/// Runs `future` on the calling thread's own runtime (see the core's `calling_thread`), driving it
-/// with the GVL released; interrupted like `block_on`, the future (the in-flight request) is then
-/// dropped before the exception goes on. No thread hop: nothing wakes another thread, and the
-/// answer wakes this one directly.
-pub fn block_on_here<F>(ruby: &Ruby, here: &ThisThread, future: F) -> RbResult<F::Output>
-where
-    F: Future + Send,
-    F::Output: Send,
-{
-    let mut work = std::pin::pin!(future);
-    loop {
-        let cancel = CancellationToken::new();
-        let waited = without_gvl(ruby, &cancel, || {
-            here.block_on(async {
-                tokio::select! {
-                    done = &mut work => Some(done),
-                    _ = cancel.cancelled() => None,
-                }
-            })
-        })?;
-        match waited {
             Some(value) => return Ok(value),
             // Woken with no exception to raise (a trapped signal, Thread#wakeup): keep waiting.
             None => continue,
