@@ -51,8 +51,8 @@ fn sign_chatwoot(
 }
 
 /// `_native_check_chatwoot(secret, timestamp, body, signature, tolerance, now)` → nil when the
-/// signature verifies, else the reason Symbol (`:mismatch`, `:expired`, `:malformed`, `:missing`);
-/// false when an argument is not plain (see [`plain_strings`]).
+/// signature verifies, else the failure code Symbol (`:mismatch`, `:malformed_timestamp`, …; see
+/// `_native_failures`); false when an argument is not plain (see [`plain_strings`]).
 fn check_chatwoot(
     ruby: &Ruby,
     secret: Value,
@@ -63,20 +63,12 @@ fn check_chatwoot(
     now: Value,
 ) -> RbResult<Value> {
     let strings = [secret, timestamp, body, signature];
-    let (Some([secret, timestamp, body, signature]), Some((tolerance, now))) =
-        (plain_strings(strings), plain_window(tolerance, now))
-    else {
-        return Ok(not_plain(ruby));
-    };
-    checked(
+    check_windowed(
         ruby,
-        check(
-            ruby,
-            [secret, timestamp, body, signature],
-            |[secret, timestamp, body, signature]| {
-                sig::verify_chatwoot(secret, timestamp, body, signature, tolerance, now)
-            },
-        ),
+        strings,
+        tolerance,
+        now,
+        |[s, t, b, g], tolerance, now| sig::verify_chatwoot(s, t, b, g, tolerance, now),
     )
 }
 
@@ -92,20 +84,12 @@ fn check_slack(
     now: Value,
 ) -> RbResult<Value> {
     let strings = [secret, timestamp, body, signature];
-    let (Some([secret, timestamp, body, signature]), Some((tolerance, now))) =
-        (plain_strings(strings), plain_window(tolerance, now))
-    else {
-        return Ok(not_plain(ruby));
-    };
-    checked(
+    check_windowed(
         ruby,
-        check(
-            ruby,
-            [secret, timestamp, body, signature],
-            |[secret, timestamp, body, signature]| {
-                sig::verify_slack(secret, timestamp, body, signature, tolerance, now)
-            },
-        ),
+        strings,
+        tolerance,
+        now,
+        |[s, t, b, g], tolerance, now| sig::verify_slack(s, t, b, g, tolerance, now),
     )
 }
 
@@ -257,17 +241,13 @@ fn check_linear(
     tolerance: Value,
     now: Value,
 ) -> RbResult<Value> {
-    let (Some(strings), Some((tolerance, now))) = (
-        plain_strings([secret, body, signature]),
-        plain_window(tolerance, now),
-    ) else {
-        return Ok(not_plain(ruby));
-    };
-    checked(
+    let strings = [secret, body, signature];
+    check_windowed(
         ruby,
-        check(ruby, strings, |[secret, body, signature]| {
-            sig::verify_linear(secret, body, signature, tolerance, now)
-        }),
+        strings,
+        tolerance,
+        now,
+        |[s, b, g], tolerance, now| sig::verify_linear(s, b, g, tolerance, now),
     )
 }
 
@@ -281,17 +261,13 @@ fn check_stripe(
     tolerance: Value,
     now: Value,
 ) -> RbResult<Value> {
-    let (Some(strings), Some((tolerance, now))) = (
-        plain_strings([secret, body, header]),
-        plain_window(tolerance, now),
-    ) else {
-        return Ok(not_plain(ruby));
-    };
-    checked(
+    let strings = [secret, body, header];
+    check_windowed(
         ruby,
-        check(ruby, strings, |[secret, body, header]| {
-            sig::verify_stripe(secret, body, header, tolerance, now)
-        }),
+        strings,
+        tolerance,
+        now,
+        |[s, b, h], tolerance, now| sig::verify_stripe(s, b, h, tolerance, now),
     )
 }
 
@@ -380,6 +356,26 @@ fn not_plain(ruby: &Ruby) -> Value {
 /// A verifier's nil-or-reason as the Value the `_native_check_*` functions with a fast path return.
 fn checked(ruby: &Ruby, outcome: RbResult<Option<Symbol>>) -> RbResult<Value> {
     outcome.map(|reason| reason.into_value_with(ruby))
+}
+
+/// A verifier with a timestamp window, on plain arguments: false when one is not plain (the Ruby
+/// face then runs its checks), else nil or the failure code.
+fn check_windowed<const N: usize>(
+    ruby: &Ruby,
+    strings: [Value; N],
+    tolerance: Value,
+    now: Value,
+    verify: impl FnOnce([&[u8]; N], u64, i64) -> Result<(), Failure>,
+) -> RbResult<Value> {
+    let (Some(strings), Some((tolerance, now))) =
+        (plain_strings(strings), plain_window(tolerance, now))
+    else {
+        return Ok(not_plain(ruby));
+    };
+    checked(
+        ruby,
+        check(ruby, strings, |bytes| verify(bytes, tolerance, now)),
+    )
 }
 
 /// Runs a verifier over the bytes of `strings`: nil when it passes, else the reason Symbol.
