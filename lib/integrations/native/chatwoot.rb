@@ -68,7 +68,7 @@ module Integrations
 
         # Seconds, read per delivery like Chatwoot's GlobalConfig WEBHOOK_TIMEOUT (blank, zero or junk
         # means the configured c.timeout).
-        # @return [Numeric, nil] seconds, at most 600; nil means c.timeout
+        # @return [Numeric, nil] seconds, at most the core's timeout limit (600); nil means c.timeout
         def timeout
           value = Native.config.webhook_timeout
           value = value.call if value.respond_to?(:call)
@@ -77,10 +77,15 @@ module Integrations
                     else
                       value.to_s.strip.then { |text| text.empty? ? nil : text.to_i }
                     end
-          seconds&.positive? ? [seconds, 600].min : nil
+          seconds&.positive? ? [seconds, max_timeout].min : nil
         end
 
         private
+
+        # The longest timeout a delivery may have: the core's range for c.timeout, read once.
+        def max_timeout
+          @max_timeout ||= Native._native_setting_ranges.fetch(:timeout).end
+        end
 
         # As a one-endpoint fan-out, so an unusable URL, secret or delivery id is that endpoint's
         # invalid result (dispatch decides, natively), as Chatwoot's trigger rescues an invalid URL.
