@@ -154,6 +154,15 @@ module OddArguments
       row("Linear.new(api_url:).teams", "url", :nothing) { |v| N::Linear.new(token: "t", api_url: v).teams },
       row("Linear#search_issues(term)", "term", ["frozen String", "10 MB String"]) { |v| N::Linear.new(token: "t", api_url: LOOPBACK).search_issues(v) },
       row("Slack::Event.parse(body)", "body", :bytes) { |v| N::Slack::Event.parse(v) },
+      row("GoogleTranslate.new(hook:)", "hook", :nothing) { |v| N::GoogleTranslate.new(hook: v) },
+      row("Dyte.new(hook:)", "hook", :nothing) { |v| N::Dyte.new(hook: v) },
+      row("OpenAI.process_event(hook:)", "hook", :nothing) { |v| N::OpenAI.process_event(hook: v, event: { name: "rephrase", data: {} }) },
+      row("OpenAI.process_event(event:)", "event", :nothing) do |v|
+        N::OpenAI.process_event(hook: FakeChatwoot::Hook.new(app_id: "openai", active: true, settings: { "api_key" => "k" }), event: v)
+      end,
+      row("Linear#create_issue(priority:)", "priority", ["nil"]) do |v|
+        N::Linear.new(token: "t", api_url: LOOPBACK).create_issue(team_id: "team-1", title: "Refund", priority: v)
+      end,
       row("Apps.find(app_id)", "app_id", ["nil", "Symbol", *STRINGS]) { |v| N::Apps.find(v) },
       row("Apps.validate(app_id)", "app", :nothing) { |v| N::Apps.validate(v, {}) },
       row("Apps.validate(settings)", "settings", ["nil"]) { |v| N::Apps.validate("webhook", v) },
