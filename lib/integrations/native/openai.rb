@@ -7,9 +7,10 @@ module Integrations
     # and label_suggestion. The rules (events, prompts, conditions, character budget, cache key)
     # are native (src/providers/openai_editor.rs); this reads Chatwoot's models.
     #
+    # @example Summarize a conversation
     #   Integrations::Native::OpenAI.process_event(hook: hook, event: { name: "summarize", data: { conversation_display_id: 57 } },
     #                                              cache: Rails.cache)
-    #   # => { message: "…" }, { error: {…}, error_code: 429 }, or nil (unknown event, no conversation,
+    #   # => { message: "…" }, { error: { … }, error_code: 429 }, or nil (unknown event, no conversation,
     #   #    label suggestions off or not wanted)
     module OpenAI
       class << self
