@@ -357,7 +357,7 @@ fn download(ruby: &Ruby, url: String, token: RString, size: Option<u64>) -> RbRe
 }
 
 /// `_native_unfurl(base_url, token, channel, unfurl_id, source, cards)` with cards
-/// `[[url, name, email, phone_number, company_name, inbox_name, inbox_type], …]` → an outcome tuple.
+/// `[[url, name, email, phone_number, company_name, inbox_name, inbox_type], …]` → an outcome Hash.
 fn unfurl_links(
     ruby: &Ruby,
     args: (
