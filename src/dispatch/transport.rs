@@ -133,7 +133,7 @@ impl Transport {
             get: false,
             follow: true,
         };
-        self.post_with(url, headers, hops, body, limit, timeout)
+        self.send_within(url, headers, hops, body, limit, timeout)
             .await
     }
 
@@ -154,7 +154,7 @@ impl Transport {
             get: true,
             follow: follow_redirects,
         };
-        self.post_with(url, headers, hops, Bytes::new(), limit, timeout)
+        self.send_within(url, headers, hops, Bytes::new(), limit, timeout)
             .await
     }
 
@@ -175,7 +175,7 @@ impl Transport {
             get: false,
             follow: true,
         };
-        self.post_with(url, headers, hops, body, limit, timeout)
+        self.send_within(url, headers, hops, body, limit, timeout)
             .await
     }
 
@@ -211,7 +211,7 @@ impl Transport {
         reply_within(sent, deadline, timeout, limit).await
     }
 
-    async fn post_with(
+    async fn send_within(
         &self,
         url: &Url,
         headers: HeaderMap,

@@ -305,18 +305,19 @@ fn user_email(ruby: &Ruby, base_url: String, token: RString, user: String) -> Rb
         let (email, outcome) = match gvl::block_on(ruby, &engine, call)? {
             Ok(email) => (email, None),
             Err(Failure::Slack(code)) if code == "user_not_found" => (None, None),
-            Err(failure) => (
-                None,
-                Some(
-                    failure
-                        .into_outcome(&["missing_scope"])
-                        .map_err(|e| to_ruby(ruby, e))?,
-                ),
-            ),
+            Err(failure) => (None, Some(read_failure_outcome(ruby, failure)?)),
         };
         let outcome = outcome_or_nil(ruby, outcome)?;
         Ok(ruby.ary_new_from_values(&[email.into_value_with(ruby), outcome]))
     })
+}
+
+/// A failed read call (users.info, a file download) as its Outcome: `missing_scope` disables
+/// the hook (Chatwoot asks to reauthorize), the rest retry or raise as the Web API mapping says.
+fn read_failure_outcome(ruby: &Ruby, failure: Failure) -> RbResult<Outcome> {
+    failure
+        .into_outcome(&["missing_scope"])
+        .map_err(|e| to_ruby(ruby, e))
 }
 
 /// `_native_download(url, token, size)` → `[bytes or nil, outcome Hash or nil]`: a file a
@@ -342,14 +343,7 @@ fn download(ruby: &Ruby, url: String, token: RString, size: Option<u64>) -> RbRe
         };
         let (bytes, outcome) = match gvl::block_on(ruby, &engine, call)? {
             Ok(bytes) => (Some(ruby.str_from_slice(&bytes)), None),
-            Err(failure) => (
-                None,
-                Some(
-                    failure
-                        .into_outcome(&["missing_scope"])
-                        .map_err(|e| to_ruby(ruby, e))?,
-                ),
-            ),
+            Err(failure) => (None, Some(read_failure_outcome(ruby, failure)?)),
         };
         let outcome = outcome_or_nil(ruby, outcome)?;
         Ok(ruby.ary_new_from_values(&[bytes.into_value_with(ruby), outcome]))
